@@ -1,0 +1,126 @@
+/**
+ * Byte classes and the text codecs of the HTTP/1.x core.
+ *
+ * HTTP/1.x messages are octets (RFC 9112 §2.2); the core decodes only the request line and field
+ * lines, as ISO-8859-1 (every byte maps to the code point of the same value), exactly as CPython's
+ * `http.server` does. Runtime-neutral: the only globals used are `TextEncoder` and `TextDecoder`.
+ *
+ * @module
+ */
+
+interface TextDecoderLike {
+  decode(input: Uint8Array): string;
+}
+interface TextEncoderLike {
+  encode(input: string): Uint8Array;
+}
+const codecs = globalThis as unknown as {
+  TextDecoder: new (label?: string, options?: { fatal?: boolean }) => TextDecoderLike;
+  TextEncoder: new () => TextEncoderLike;
+};
+
+const utf8Decoder = new codecs.TextDecoder("utf-8");
+const utf8StrictDecoder = new codecs.TextDecoder("utf-8", { fatal: true });
+const utf8Encoder = new codecs.TextEncoder();
+
+/** Byte is a `tchar` (RFC 9110 §5.6.2): the characters of a token (method, field-name). */
+export const TCHAR = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
+
+/**
+ * Byte is white space to Python's argument-less `str.split()` once the request line has been
+ * decoded as ISO-8859-1: HT, LF, VT, FF, CR, the separators 0x1C–0x1F, SP, NEL (0x85) and NBSP
+ * (0xA0). CPython splits the request line into words on exactly these (cpython-behaviour.md §1.2).
+ */
+export const PY_WHITESPACE = new Uint8Array(256);
+for (const c of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0]) {
+  PY_WHITESPACE[c] = 1;
+}
+
+/** Value of a hexadecimal digit byte, or -1 (RFC 5234 HEXDIG, either case). */
+export const HEX_VALUE = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX_VALUE[0x30 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX_VALUE[0x41 + c] = 10 + c;
+  HEX_VALUE[0x61 + c] = 10 + c;
+}
+
+/** True if `s` is a non-empty token (RFC 9110 §5.6.2). */
+export function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || TCHAR[c] === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * Decodes `bytes[start, end)` as ISO-8859-1. ASCII input (the usual case) takes the runtime's
+ * native UTF-8 decoder, which gives the same result for bytes below 0x80; anything else is decoded
+ * byte by byte, because WHATWG's "latin1" label is really windows-1252.
+ */
+export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const n = end - start;
+  if (n <= 0) return "";
+  const view = start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end);
+  const fast = utf8Decoder.decode(view);
+  // Every byte >= 0x80 either becomes U+FFFD or joins a multi-byte sequence that shortens the
+  // result, so an equal length without U+FFFD proves the input was ASCII.
+  if (fast.length === n && fast.indexOf("\ufffd") === -1) return fast;
+  let out = "";
+  for (let i = start; i < end; i += 4096) {
+    const stop = Math.min(end, i + 4096);
+    out += String.fromCharCode.apply(null, bytes.subarray(i, stop) as unknown as number[]);
+  }
+  return out;
+}
+
+/**
+ * Encodes `s` as ISO-8859-1.
+ * @throws {RangeError} if `s` has a character above U+00FF (Python's `UnicodeEncodeError` for
+ *   `encode('latin-1', 'strict')`).
+ */
+export function latin1Encode(s: string): Uint8Array {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) {
+      ascii = false;
+      if (c > 0xff) {
+        throw new RangeError(
+          `'latin-1' codec can't encode character U+${c.toString(16).padStart(4, "0")} in position ${i}`,
+        );
+      }
+    }
+  }
+  if (ascii) return utf8Encoder.encode(s);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Encodes `s` as UTF-8; lone surrogates become U+FFFD (Python's `errors='replace'`). */
+export function utf8Encode(s: string): Uint8Array {
+  return utf8Encoder.encode(s);
+}
+
+/** Decodes UTF-8; invalid sequences become U+FFFD (Python's `errors='replace'`). */
+export function utf8Decode(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+/**
+ * Decodes UTF-8, or returns `null` if `bytes` is not valid UTF-8 (Python's `errors='strict'`
+ * raising `UnicodeDecodeError`).
+ */
+export function utf8DecodeStrict(bytes: Uint8Array): string | null {
+  try {
+    return utf8StrictDecoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,716 @@
+/**
+ * The server side of one HTTP/1.x connection as a sans-IO state machine, after python-hyper/h11:
+ * feed it the bytes you receive and pull events; tell it what you send and write the bytes it
+ * returns. No I/O, no timers, no promises.
+ * @module
+ */
+
+import { latin1Encode } from "./chars.js";
+import { ChunkedDecoder } from "./chunked.js";
+import { LocalProtocolError, ProtocolError } from "./errors.js";
+import {
+  type BodyKind,
+  type ResponseFramingKind,
+  expectsContinue,
+  requestFraming,
+  responseFraming,
+} from "./framing.js";
+import { type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
+import { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A complete request head was received (RFC 9112 §3, §5). */
+export interface RequestEvent {
+  readonly type: "request";
+  /** Method token as sent, case-sensitive. */
+  readonly method: string;
+  /** Request-target as sent. */
+  readonly target: string;
+  /** HTTP-version as sent (`"HTTP/1.1"`, `"HTTP/01.1"`; `"HTTP/0.9"` for a two-word request). */
+  readonly version: string;
+  /** Numeric version: `[major, minor]`. */
+  readonly major: number;
+  readonly minor: number;
+  /** The request line, ISO-8859-1-decoded, without its line ending. */
+  readonly requestline: string;
+  /** Field lines, flat `[name, value, …]`, names as sent. */
+  readonly fields: string[];
+  /** How the body is framed. */
+  readonly bodyKind: BodyKind;
+  /** Body size in bytes for `bodyKind === "length"`, else 0. */
+  readonly contentLength: number;
+  /** `Connection` values joined with `,`, or `null` (input to {@link requestKeepAlive}). */
+  readonly connection: string | null;
+  /** The client waits for `100 Continue` before sending the body (RFC 9110 §10.1.1). */
+  readonly expectContinue: boolean;
+  /** CPython's two-word HTTP/0.9 request: no fields were read and the answer has no head. */
+  readonly simple: boolean;
+}
+
+/**
+ * Body bytes of the current request, de-chunked. `data` is a view into received bytes and this
+ * event object is reused: both are valid until the next call of `nextEvent`.
+ */
+export interface DataEvent {
+  readonly type: "data";
+  data: Uint8Array;
+}
+
+/** The request body ended; `trailers` holds the trailer fields of a chunked body (flat pairs). */
+export interface EndOfMessageEvent {
+  readonly type: "end";
+  readonly trailers: readonly string[];
+}
+
+/** The client closed its side (EOF) between requests. */
+export interface ConnectionClosedEvent {
+  readonly type: "closed";
+}
+
+/** The client broke the protocol; the connection is unusable (see {@link ProtocolError}). */
+export interface ProtocolErrorEvent {
+  readonly type: "error";
+  readonly error: ProtocolError;
+}
+
+/** More bytes are needed before anything else can happen. */
+export const NEED_DATA = Object.freeze({ type: "need-data" as const });
+/** The request was fully received; finish the response and call `startNextCycle()`. */
+export const PAUSED = Object.freeze({ type: "paused" as const });
+
+/** What {@link ServerConnection.nextEvent} returns. */
+export type ConnectionEvent =
+  | RequestEvent
+  | DataEvent
+  | EndOfMessageEvent
+  | ConnectionClosedEvent
+  | ProtocolErrorEvent
+  | typeof NEED_DATA
+  | typeof PAUSED;
+
+/** State of one side of the connection (h11's model, RFC 9112 §9). */
+export type SideState = "IDLE" | "SEND_RESPONSE" | "SEND_BODY" | "DONE" | "MUST_CLOSE" | "CLOSED" | "ERROR";
+
+/** Limits of a {@link ServerConnection}; every size in bytes. */
+export interface ConnectionLimits {
+  /**
+   * Longest request line or field line, counting its line ending (default 65536, CPython's
+   * `_MAXLINE`). Longer request lines get 414, longer field lines 431.
+   */
+  maxLineBytes?: number;
+  /**
+   * Most lines of the field section counting the empty line that ends it (default 100, CPython's
+   * `_MAXHEADERS`: at most 99 fields). More get 431.
+   */
+  maxFieldLines?: number;
+  /** Largest request head, request line included (default 1 MiB). Larger heads get 431. */
+  maxHeadBytes?: number;
+  /** Longest chunk-size line with its extensions (default 4096). Longer lines get 400. */
+  maxChunkLineBytes?: number;
+  /** Largest trailer section of a chunked body (default 65536). */
+  maxTrailerBytes?: number;
+}
+
+/** Description of a response head for {@link ServerConnection.sendHead}. */
+export interface ResponseHead {
+  /** Protocol version for the status line, inserted verbatim (the handler's `protocolVersion`). */
+  version: string;
+  /** Status code, or `undefined` when the head holds only field lines (no status line). */
+  status?: number;
+  /** Reason phrase (may be empty). */
+  reason?: string;
+  /** Field lines, flat `[name, value, …]`; already checked with `checkFieldName`/`checkFieldValue`. */
+  fields: readonly string[];
+  /** The head ends here (the empty line is added); `false` leaves it open (CGI-style). */
+  complete: boolean;
+  /**
+   * The handler still intends to keep the connection open. When the response then turns out to be
+   * delimited by closing, `Connection: close` is added so that the client does not wait.
+   */
+  keepAlive: boolean;
+}
+
+const READ_LINE = 0;
+const READ_FIELDS = 1;
+const READ_LENGTH = 2;
+const READ_CHUNKED = 3;
+const READ_DONE = 4;
+
+const EMPTY = new Uint8Array(0);
+const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
+const CLOSED_EVENT: ConnectionClosedEvent = Object.freeze({ type: "closed" });
+
+/**
+ * The server role of an HTTP/1.0–1.1 connection.
+ *
+ * Receiving: {@link receiveData} / {@link receiveEOF}, then {@link nextEvent} until it returns
+ * {@link NEED_DATA} or {@link PAUSED}. Events come in the order request → data* → end; after
+ * `end` the connection is paused until the response is finished and {@link startNextCycle} is
+ * called, so pipelined requests are answered in order (RFC 9112 §9.3.2) and their bytes wait in
+ * the buffer.
+ *
+ * Sending: {@link sendHead} for each response head (interim 1xx ones included), {@link sendBody}
+ * for body bytes, {@link endResponse} when done. These return the bytes to write and track how the
+ * response is framed; a response that cannot be delimited (no `Content-Length`, unfinished
+ * chunked coding, bytes beyond the length, a raw head) ends the connection.
+ */
+export class ServerConnection {
+  readonly #maxLine: number;
+  readonly #maxFieldLines: number;
+  readonly #maxHead: number;
+  readonly #chunkLimits: { maxLineBytes: number; maxTrailerBytes: number; maxTrailerFields: number };
+
+  #buf: Uint8Array = EMPTY;
+  #pos = 0;
+  #end = 0;
+  #owned = false;
+  #eof = false;
+
+  #read = READ_LINE;
+  #scan = 0;
+  #lineStart = 0;
+  #fieldsStart = 0;
+  #headStart = 0;
+  #fieldLines = 0;
+  #line: RequestLine | null = null;
+
+  #remaining = 0;
+  #chunked: ChunkedDecoder | null = null;
+  #error: ProtocolErrorEvent | null = null;
+  readonly #data: DataEvent = { type: "data", data: EMPTY };
+
+  #their: SideState = "IDLE";
+  #our: SideState = "IDLE";
+
+  #request: RequestEvent | null = null;
+  #continueSent = false;
+  #resKind: ResponseFramingKind | "pending" | "raw" = "pending";
+  #resRemaining = 0;
+  #resObserver: ChunkedDecoder | null = null;
+  #resBroken = false;
+
+  constructor(limits: ConnectionLimits = {}) {
+    this.#maxLine = limits.maxLineBytes ?? 65536;
+    this.#maxFieldLines = limits.maxFieldLines ?? 100;
+    this.#maxHead = limits.maxHeadBytes ?? 1 << 20;
+    this.#chunkLimits = {
+      maxLineBytes: limits.maxChunkLineBytes ?? 4096,
+      maxTrailerBytes: limits.maxTrailerBytes ?? 65536,
+      maxTrailerFields: this.#maxFieldLines,
+    };
+  }
+
+  /** The client's side: IDLE → SEND_BODY → DONE (→ MUST_CLOSE | CLOSED | ERROR). */
+  get theirState(): SideState {
+    return this.#their;
+  }
+
+  /** Our side: IDLE → SEND_RESPONSE → SEND_BODY → DONE (→ MUST_CLOSE | CLOSED | ERROR). */
+  get ourState(): SideState {
+    return this.#our;
+  }
+
+  /** Bytes received and not yet consumed by events (pipelined requests wait here). */
+  get bufferedBytes(): number {
+    return this.#end - this.#pos;
+  }
+
+  /** The request being answered, or `null`. */
+  get request(): RequestEvent | null {
+    return this.#request;
+  }
+
+  /** True once EOF was received. */
+  get eofReceived(): boolean {
+    return this.#eof;
+  }
+
+  /**
+   * Adds received bytes. The array is kept (not copied) until its bytes are consumed, so the
+   * caller must not reuse it. Bytes arriving after the connection must close are discarded.
+   */
+  receiveData(data: Uint8Array): void {
+    const n = data.length;
+    if (n === 0) return;
+    if (this.#their === "MUST_CLOSE" || this.#their === "CLOSED" || this.#their === "ERROR" || this.#eof) return;
+    if (this.#pos >= this.#end) {
+      this.#rebase(this.#pos);
+      this.#buf = data;
+      this.#pos = 0;
+      this.#end = n;
+      this.#owned = false;
+      return;
+    }
+    if (this.#owned && this.#buf.length - this.#end >= n) {
+      this.#buf.set(data, this.#end);
+      this.#end += n;
+      return;
+    }
+    const kept = this.#end - this.#pos;
+    const grown = new Uint8Array(Math.max(kept + n, kept * 2, 4096));
+    grown.set(this.#buf.subarray(this.#pos, this.#end));
+    grown.set(data, kept);
+    this.#rebase(this.#pos);
+    this.#buf = grown;
+    this.#pos = 0;
+    this.#end = kept + n;
+    this.#owned = true;
+  }
+
+  /** Shifts the head parser's offsets when the unconsumed bytes move to the start of a buffer. */
+  #rebase(offset: number): void {
+    this.#scan -= offset;
+    this.#lineStart -= offset;
+    this.#fieldsStart -= offset;
+    this.#headStart -= offset;
+  }
+
+  /** Records that the client closed its sending side (EOF). */
+  receiveEOF(): void {
+    this.#eof = true;
+  }
+
+  /**
+   * The next event, or {@link NEED_DATA} / {@link PAUSED}. After a {@link ProtocolErrorEvent}
+   * every call returns the same error.
+   */
+  nextEvent(): ConnectionEvent {
+    switch (this.#read) {
+      case READ_LINE:
+      case READ_FIELDS:
+        if (this.#their === "ERROR") return this.#error!;
+        if (this.#their === "CLOSED") return CLOSED_EVENT;
+        if (this.#their !== "IDLE") return PAUSED;
+        return this.#readHead();
+      case READ_LENGTH:
+        return this.#readLength();
+      case READ_CHUNKED:
+        return this.#readChunked();
+      default:
+        if (this.#their === "ERROR") return this.#error!;
+        return this.#their === "CLOSED" ? CLOSED_EVENT : PAUSED;
+    }
+  }
+
+  #fail(error: ProtocolError): ProtocolErrorEvent {
+    this.#error = { type: "error", error };
+    this.#their = "ERROR";
+    this.#read = READ_DONE;
+    if (this.#our === "IDLE") this.#our = "SEND_RESPONSE";
+    this.#pos = this.#end;
+    return this.#error;
+  }
+
+  #readHead(): ConnectionEvent {
+    const buf = this.#buf;
+    const end = this.#end;
+    if (this.#read === READ_LINE) {
+      const start = this.#pos;
+      if (this.#scan < start) this.#scan = start;
+      let lf = this.#scan < end ? buf.indexOf(LF, this.#scan) : -1;
+      if (lf >= end) lf = -1;
+      if (lf < 0) {
+        if (end - start >= this.#maxLine) return this.#fail(new ProtocolError(414, "LINE_TOO_LONG", "URI Too Long", undefined, "", ""));
+        if (!this.#eof) {
+          this.#scan = end;
+          return NEED_DATA;
+        }
+        if (end === start) {
+          this.#their = "CLOSED";
+          return CLOSED_EVENT;
+        }
+        lf = end; // CPython reads a last line without LF at EOF
+      } else if (lf + 1 - start > this.#maxLine) {
+        return this.#fail(new ProtocolError(414, "LINE_TOO_LONG", "URI Too Long", undefined, "", ""));
+      }
+      const line = parseRequestLine(buf, start, lf);
+      if (line === null) {
+        return this.#fail(new ProtocolError(0, "EMPTY_REQUEST_LINE", "Empty request line"));
+      }
+      if (line instanceof ProtocolError) return this.#fail(line);
+      this.#line = line;
+      this.#headStart = start;
+      this.#pos = Math.min(lf + 1, end);
+      if (line.simple) return this.#emitRequest(line, [], "none", 0, null, null);
+      this.#read = READ_FIELDS;
+      this.#fieldsStart = this.#lineStart = this.#scan = this.#pos;
+      this.#fieldLines = 0;
+    }
+    return this.#readFields();
+  }
+
+  #readFields(): ConnectionEvent {
+    const buf = this.#buf;
+    const end = this.#end;
+    const line = this.#line!;
+    let lineStart = this.#lineStart;
+    let scan = this.#scan;
+    for (;;) {
+      let lf = scan < end ? buf.indexOf(LF, scan) : -1;
+      if (lf >= end) lf = -1;
+      if (lf < 0) {
+        if (end - lineStart >= this.#maxLine) return this.#fail(this.#lineTooLong(line));
+        if (end - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
+        if (this.#eof) return this.#fieldsAtEOF(lineStart);
+        this.#lineStart = lineStart;
+        this.#scan = end;
+        return NEED_DATA;
+      }
+      if (lf + 1 - lineStart > this.#maxLine) return this.#fail(this.#lineTooLong(line));
+      if (lf === lineStart || (lf === lineStart + 1 && buf[lineStart] === CR)) {
+        return this.#finishHead(buf, this.#fieldsStart, lineStart, lf + 1);
+      }
+      if (++this.#fieldLines >= this.#maxFieldLines) {
+        return this.#fail(
+          new ProtocolError(
+            431,
+            "TOO_MANY_FIELDS",
+            "Too many headers",
+            `got more than ${this.#maxFieldLines} headers`,
+            line.requestline,
+            line.version,
+          ),
+        );
+      }
+      if (lf + 1 - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
+      lineStart = scan = lf + 1;
+    }
+  }
+
+  /** EOF inside the field section: CPython takes a last line without LF, then ends the head. */
+  #fieldsAtEOF(lineStart: number): ConnectionEvent {
+    const start = this.#fieldsStart;
+    const end = this.#end;
+    if (lineStart === end) return this.#finishHead(this.#buf, start, end, end);
+    const copy = new Uint8Array(end - start + 1);
+    copy.set(this.#buf.subarray(start, end));
+    copy[copy.length - 1] = LF;
+    return this.#finishHead(copy, 0, copy.length, end);
+  }
+
+  #lineTooLong(line: RequestLine): ProtocolError {
+    return new ProtocolError(
+      431,
+      "FIELD_LINE_TOO_LONG",
+      "Line too long",
+      `got more than ${this.#maxLine} bytes when reading header line`,
+      line.requestline,
+      line.version,
+    );
+  }
+
+  #headTooLarge(line: RequestLine): ProtocolError {
+    return new ProtocolError(
+      431,
+      "HEAD_TOO_LARGE",
+      "Request header fields too large",
+      `got more than ${this.#maxHead} bytes when reading the request head`,
+      line.requestline,
+      line.version,
+    );
+  }
+
+  /**
+   * Parses the field lines in `buf[start, end)` and emits the request; the body starts at
+   * `consumed` in the connection's buffer.
+   */
+  #finishHead(buf: Uint8Array, start: number, end: number, consumed: number): ConnectionEvent {
+    const line = this.#line!;
+    const summary = parseFieldLines(buf, start, end, line.requestline, line.version);
+    if (summary instanceof ProtocolError) return this.#fail(summary);
+    const framing = requestFraming(summary, line.major, line.minor, line.requestline, line.version, line.method);
+    if (framing instanceof ProtocolError) return this.#fail(framing);
+    this.#pos = consumed;
+    return this.#emitRequest(line, summary.fields, framing.kind, framing.length, summary.connection, summary.expect);
+  }
+
+  #emitRequest(
+    line: RequestLine,
+    fields: string[],
+    bodyKind: BodyKind,
+    length: number,
+    connection: string | null,
+    expect: string | null,
+  ): RequestEvent {
+    const request: RequestEvent = {
+      type: "request",
+      method: line.method,
+      target: line.target,
+      version: line.version,
+      major: line.major,
+      minor: line.minor,
+      requestline: line.requestline,
+      fields,
+      bodyKind,
+      contentLength: length,
+      connection,
+      expectContinue: expectsContinue(line.major, line.minor, expect, { kind: bodyKind, length }),
+      simple: line.simple,
+    };
+    this.#request = request;
+    this.#their = "SEND_BODY";
+    this.#our = "SEND_RESPONSE";
+    this.#continueSent = false;
+    this.#resKind = "pending";
+    this.#resBroken = false;
+    this.#resObserver = null;
+    if (bodyKind === "length") {
+      this.#read = READ_LENGTH;
+      this.#remaining = length;
+    } else if (bodyKind === "chunked") {
+      this.#read = READ_CHUNKED;
+      this.#chunked = new ChunkedDecoder(this.#chunkLimits);
+    } else {
+      this.#read = READ_LENGTH;
+      this.#remaining = 0;
+    }
+    this.#line = null;
+    return request;
+  }
+
+  #endOfBody(event: EndOfMessageEvent): EndOfMessageEvent {
+    this.#read = READ_DONE;
+    this.#their = "DONE";
+    this.#chunked = null;
+    return event;
+  }
+
+  #readLength(): ConnectionEvent {
+    if (this.#remaining === 0) return this.#endOfBody(NO_TRAILERS);
+    const available = this.#end - this.#pos;
+    if (available === 0) {
+      if (this.#eof) return this.#incomplete();
+      return NEED_DATA;
+    }
+    const n = available < this.#remaining ? available : this.#remaining;
+    this.#data.data = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    this.#remaining -= n;
+    return this.#data;
+  }
+
+  #incomplete(): ProtocolErrorEvent {
+    const request = this.#request!;
+    return this.#fail(
+      new ProtocolError(
+        400,
+        "INCOMPLETE_BODY",
+        "Incomplete request body",
+        "The client closed the connection before the end of the message body (RFC 9112 §8).",
+        request.requestline,
+        request.version,
+        request.method,
+      ),
+    );
+  }
+
+  #readChunked(): ConnectionEvent {
+    const decoder = this.#chunked!;
+    if (decoder.dataRemaining > 0) {
+      const available = this.#end - this.#pos;
+      if (available === 0) return this.#eof ? this.#incomplete() : NEED_DATA;
+      const n = available < decoder.dataRemaining ? available : decoder.dataRemaining;
+      this.#data.data = this.#buf.subarray(this.#pos, this.#pos + n);
+      this.#pos += n;
+      decoder.skipData(n);
+      return this.#data;
+    }
+    const next = decoder.decode(this.#buf, this.#pos, this.#end);
+    if (next < 0) {
+      const request = this.#request!;
+      return this.#fail(
+        new ProtocolError(
+          decoder.tooLarge ? 431 : 400,
+          "BAD_CHUNKED",
+          "Bad chunked encoding",
+          `Invalid chunked transfer coding: ${decoder.error} (RFC 9112 §7.1).`,
+          request.requestline,
+          request.version,
+          request.method,
+        ),
+      );
+    }
+    this.#pos = next;
+    if (decoder.done) {
+      const raw = decoder.trailerBytes;
+      if (raw.length === 0) return this.#endOfBody(NO_TRAILERS);
+      const request = this.#request!;
+      const trailers = parseFieldLines(raw, 0, raw.length, request.requestline, request.version);
+      if (trailers instanceof ProtocolError) return this.#fail(trailers);
+      return this.#endOfBody({ type: "end", trailers: trailers.fields });
+    }
+    if (decoder.dataRemaining > 0) return this.#readChunked();
+    return this.#eof ? this.#incomplete() : NEED_DATA;
+  }
+
+  /**
+   * Starts the next request on a persistent connection; legal only when both sides are DONE.
+   * Buffered (pipelined) bytes are kept.
+   * @throws {LocalProtocolError} in any other state.
+   */
+  startNextCycle(): void {
+    if (this.#their !== "DONE" || this.#our !== "DONE") {
+      throw new LocalProtocolError(`not in a reusable state (their ${this.#their}, our ${this.#our})`);
+    }
+    this.#their = "IDLE";
+    this.#our = "IDLE";
+    this.#read = READ_LINE;
+    this.#request = null;
+    this.#scan = this.#pos;
+  }
+
+  /**
+   * True if the rest of the request body may be read and thrown away so that the connection can
+   * be reused: the client is not waiting for a `100 Continue` that was never sent.
+   */
+  get canDrain(): boolean {
+    const request = this.#request;
+    return this.#their === "SEND_BODY" && request !== null && (!request.expectContinue || this.#continueSent);
+  }
+
+  /**
+   * Serializes a response head and records what it says about framing: status, `Content-Length`,
+   * `Transfer-Encoding`. A head with status 100–199 is interim (for HTTP/1.1 clients only). A head
+   * without a status line, an unfinished head, or a second final head makes the rest of the
+   * response raw bytes, delimited by closing.
+   *
+   * @returns the bytes to write (ISO-8859-1).
+   * @throws {LocalProtocolError} for an interim response to an HTTP/1.0 client (RFC 9110 §15.2),
+   *   text that fails the status-line checks, or a response when no request is pending.
+   */
+  sendHead(head: ResponseHead): Uint8Array {
+    if (this.#our !== "SEND_RESPONSE" && this.#our !== "SEND_BODY") {
+      throw new LocalProtocolError(`cannot send a response head in state ${this.#our}`);
+    }
+    const request = this.#request;
+    const status = head.status;
+    let text = "";
+    if (status !== undefined) {
+      checkStatusLineText("protocol version", head.version);
+      checkStatusLineText("reason phrase", head.reason ?? "");
+      text = statusLine(head.version, status, head.reason ?? "");
+    }
+    const fields = head.fields;
+    for (let i = 0; i < fields.length; i += 2) text += fieldLine(fields[i], fields[i + 1]);
+    const interim = status !== undefined && status >= 100 && status < 200 && head.complete;
+    if (interim && this.#resKind === "pending") {
+      if (request !== null && (request.major < 1 || (request.major === 1 && request.minor < 1))) {
+        throw new LocalProtocolError("an interim (1xx) response must not be sent to an HTTP/1.0 client");
+      }
+      if (status === 100) this.#continueSent = true;
+      return latin1Encode(text + "\r\n");
+    }
+    if (this.#resKind !== "pending" || status === undefined || !head.complete) {
+      this.#resKind = "raw";
+      this.#our = "SEND_BODY";
+      return latin1Encode(head.complete ? text + "\r\n" : text);
+    }
+    const lengths: string[] = [];
+    let te: string | null = null;
+    let hasConnection = false;
+    for (let i = 0; i < fields.length; i += 2) {
+      const name = fields[i];
+      if (name.length === 14 && name.toLowerCase() === "content-length") lengths.push(fields[i + 1]);
+      else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") te = te === null ? fields[i + 1] : te + "," + fields[i + 1];
+      else if (name.length === 10 && name.toLowerCase() === "connection") hasConnection = true;
+    }
+    const peer11 = request !== null && (request.major > 1 || (request.major === 1 && request.minor >= 1));
+    const framing = responseFraming(status, request?.method === "HEAD", peer11, lengths, te);
+    this.#resKind = framing.kind;
+    this.#resRemaining = framing.length;
+    if (framing.kind === "chunked") this.#resObserver = new ChunkedDecoder({ maxLineBytes: 1 << 20, maxTrailerBytes: 1 << 20 });
+    if (framing.kind === "close" && head.keepAlive && !hasConnection && request !== null && !request.simple) {
+      text += fieldLine("Connection", "close");
+    }
+    this.#our = "SEND_BODY";
+    return latin1Encode(text + "\r\n");
+  }
+
+  /**
+   * Records body bytes written for the current response and returns them unchanged. Bytes before
+   * any head, beyond `Content-Length`, after the end of a chunked body, or for a response that
+   * has no body (HEAD, 204, 304) make the connection close after this response.
+   */
+  sendBody(data: Uint8Array): Uint8Array {
+    if (this.#our === "SEND_RESPONSE") {
+      this.#resKind = "raw";
+      this.#our = "SEND_BODY";
+    } else if (this.#our !== "SEND_BODY") {
+      throw new LocalProtocolError(`cannot send body bytes in state ${this.#our}`);
+    }
+    const n = data.length;
+    if (n === 0) return data;
+    switch (this.#resKind) {
+      case "length":
+        this.#resRemaining -= n;
+        if (this.#resRemaining < 0) this.#resBroken = true;
+        break;
+      case "none":
+        this.#resBroken = true;
+        break;
+      case "chunked": {
+        const observer = this.#resObserver!;
+        let pos = 0;
+        while (pos < n && !this.#resBroken) {
+          if (observer.done) {
+            this.#resBroken = true;
+            break;
+          }
+          if (observer.dataRemaining > 0) {
+            const take = Math.min(observer.dataRemaining, n - pos);
+            observer.skipData(take);
+            pos += take;
+            continue;
+          }
+          const next = observer.decode(data, pos, n);
+          if (next < 0) this.#resBroken = true;
+          else if (next === pos && observer.dataRemaining === 0 && !observer.done) break;
+          else pos = next;
+        }
+        break;
+      }
+    }
+    return data;
+  }
+
+  /**
+   * True while the response written so far is correctly delimited and complete, so that the
+   * connection could carry another response.
+   */
+  get responseComplete(): boolean {
+    if (this.#resBroken) return false;
+    switch (this.#resKind) {
+      case "none":
+        return true;
+      case "length":
+        return this.#resRemaining === 0;
+      case "chunked":
+        return this.#resObserver!.done;
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Ends the current response. Our side becomes DONE when `keepAlive` holds and the response was
+   * delimited and complete, MUST_CLOSE otherwise (the client's side follows once its request has
+   * been read). Returns whether the connection may be reused.
+   */
+  endResponse(keepAlive: boolean): boolean {
+    if (this.#our !== "SEND_RESPONSE" && this.#our !== "SEND_BODY") {
+      throw new LocalProtocolError(`cannot end a response in state ${this.#our}`);
+    }
+    const reusable =
+      keepAlive && this.responseComplete && this.#their !== "ERROR" && this.#request !== null && !this.#request.simple;
+    if (reusable) {
+      this.#our = "DONE";
+      return true;
+    }
+    this.#our = "MUST_CLOSE";
+    if (this.#their === "DONE" || this.#their === "IDLE" || this.#their === "SEND_BODY") this.#their = "MUST_CLOSE";
+    this.#pos = this.#end;
+    return false;
+  }
+}

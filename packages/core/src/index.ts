@@ -1,0 +1,6 @@
+/**
+ * `@httpserver/core`: Python's `http.server` for TypeScript, independent of any runtime.
+ * Adapters (`@httpserver/node`, `/bun`, `/deno`) implement `platform.ts` and re-export this.
+ * @module
+ */
+export * from "./http/index.js";
