@@ -4,3 +4,5 @@
  * @module
  */
 export * from "./http/index.js";
+export * from "./platform.js";
+export * from "./server/index.js";

@@ -1,0 +1,179 @@
+/**
+ * What the core asks of a runtime, and nothing more: listening sockets (TCP or TLS), connected
+ * sockets with backpressure and half-close, a file system, a process runner, a clock with timers
+ * and the standard streams. `@httpserver/node`, `/bun` and `/deno` each implement this once and
+ * register it with {@link definePlatform}.
+ * @module
+ */
+
+/** A socket address as Python's `(host, port)` tuple. */
+export type Address = [host: string, port: number];
+
+/** TLS settings for a listening socket (PEM text, already read from files). */
+export interface TLSListenOptions {
+  /** Certificate chain, PEM. */
+  cert: string;
+  /** Private key, PEM (PKCS#8, PKCS#1 or SEC1; possibly encrypted). */
+  key: string;
+  /** Passphrase of an encrypted key. */
+  passphrase?: string;
+  /** ALPN protocol names offered, e.g. `["http/1.1"]`. */
+  alpnProtocols: string[];
+}
+
+/** How to listen. */
+export interface ListenOptions {
+  /**
+   * Host to bind: an IPv4 or IPv6 literal or a name. `""` and `"::"` mean every interface, IPv6 and
+   * IPv4 (dual-stack); the adapter falls back to `0.0.0.0` where IPv6 is missing.
+   */
+  host: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Listen backlog (Python's `request_queue_size`). */
+  backlog: number;
+  /** Allow binding a port that another socket may also bind (SO_REUSEPORT, where supported). */
+  reusePort: boolean;
+  /** Serve TLS with these settings. */
+  tls?: TLSListenOptions;
+}
+
+/** A listening socket. */
+export interface Listener {
+  /** The address actually bound (`[host, port]`, port resolved when 0 was asked). */
+  readonly address: Address;
+  /** Stops accepting and closes the listening socket; resolves when it is closed. */
+  close(): Promise<void>;
+}
+
+/** Callbacks a {@link Socket} delivers its events to. */
+export interface SocketEvents {
+  /** Bytes were received. The array is handed over: the adapter must not reuse it. */
+  data(chunk: Uint8Array): void;
+  /** The peer closed its sending side (EOF). */
+  end(): void;
+  /** The socket was closed, by either side or by an error; no event follows. */
+  close(): void;
+  /** Bytes queued by {@link Socket.write} were flushed below the high-water mark. */
+  drain(): void;
+}
+
+/** A connected socket (TCP or TLS, after the handshake). */
+export interface Socket {
+  /** The peer's address. */
+  readonly remoteAddress: Address;
+  /** The local address. */
+  readonly localAddress: Address;
+  /** Starts delivering events. Called once; before it, received bytes stay queued in the runtime. */
+  start(events: SocketEvents): void;
+  /**
+   * Queues bytes for sending. Returns `false` when the queue is over its high-water mark: wait for
+   * {@link SocketEvents.drain} before writing much more. Bytes written after {@link end} or
+   * {@link destroy} are dropped.
+   */
+  write(chunk: Uint8Array): boolean;
+  /** Stops delivering `data` events (read backpressure). */
+  pause(): void;
+  /** Resumes delivering `data` events. */
+  resume(): void;
+  /** Half-closes: sends FIN once queued bytes are written; reading continues. */
+  end(): void;
+  /** Closes at once, dropping queued bytes. */
+  destroy(): void;
+}
+
+/** What `stat`/`lstat` report. */
+export interface FileStat {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymbolicLink: boolean;
+  /** Size in bytes. */
+  size: number;
+  /** Modification time, milliseconds since the epoch. */
+  mtimeMs: number;
+  /** POSIX mode bits (0 where unknown). */
+  mode: number;
+}
+
+/** An open file. */
+export interface FileHandle {
+  /** `fstat` of the open file. */
+  stat(): Promise<FileStat>;
+  /**
+   * Reads up to `buffer.length` bytes at byte offset `position` into `buffer`; resolves with the
+   * count read (0 at end of file).
+   */
+  read(buffer: Uint8Array, position: number): Promise<number>;
+  /** Closes the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * A file system. Every method rejects with an `Error` whose `code` is the POSIX name
+ * (`ENOENT`, `EACCES`, `ENOTDIR`, `EISDIR`, `ELOOP`, …) when the operation fails, as node:fs does.
+ * Paths are absolute, `/`-separated.
+ */
+export interface FileSystem {
+  /** `stat` (follows symbolic links). */
+  stat(path: string): Promise<FileStat>;
+  /** `lstat` (does not follow). */
+  lstat(path: string): Promise<FileStat>;
+  /** Names in a directory, without `.` and `..` (Python's `os.listdir`). */
+  readdir(path: string): Promise<string[]>;
+  /** Opens a file for reading. */
+  open(path: string): Promise<FileHandle>;
+  /** True if the process may execute `path` (`access(path, X_OK)`). */
+  isExecutable(path: string): Promise<boolean>;
+  /** Reads a whole file as UTF-8 text, synchronously (CLI option files). */
+  readTextFileSync(path: string): string;
+}
+
+/** A cancellable timer. */
+export interface Timer {
+  cancel(): void;
+}
+
+/** A runtime: everything the core needs from Node, Bun or Deno. */
+export interface Platform {
+  /** Runtime name for `sysVersion`: `"Node"`, `"Bun"` or `"Deno"`. */
+  readonly name: string;
+  /** Runtime version, e.g. `"20.20.2"`. */
+  readonly version: string;
+  /** Listens; `onConnection` is called with every accepted socket. */
+  listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener>;
+  /** The file system. */
+  readonly fs: FileSystem;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls `fn` once after `ms` milliseconds. The timer must not keep the process alive. */
+  setTimer(ms: number, fn: () => void): Timer;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /** This machine's host name (Python's `socket.gethostname()`). */
+  hostname(): string;
+  /** The current working directory. */
+  cwd(): string;
+}
+
+let current: Platform | undefined;
+
+/**
+ * Registers the runtime the server classes run on. Each adapter calls it when imported, so
+ * `import { HTTPServer } from "@httpserver/node"` is all a user writes.
+ */
+export function definePlatform(platform: Platform): void {
+  current = platform;
+}
+
+/**
+ * The registered runtime.
+ * @throws {Error} when no adapter was imported.
+ */
+export function getPlatform(): Platform {
+  if (current === undefined) {
+    throw new Error("no platform registered: import the server classes from @httpserver/node, /bun or /deno");
+  }
+  return current;
+}

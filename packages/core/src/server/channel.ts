@@ -1,0 +1,508 @@
+/**
+ * A `Channel` binds one platform {@link Socket} to one sans-IO {@link ServerConnection}: received
+ * bytes go into the connection, events come out as promises, writes honour backpressure. Also the
+ * handler's `rfile` ({@link RequestBodyReader}) and `wfile` ({@link ResponseWriter}).
+ * @module
+ */
+
+import { utf8Encode } from "../http/chars.js";
+import {
+  type ConnectionEvent,
+  type ConnectionLimits,
+  NEED_DATA,
+  type RequestEvent,
+  ServerConnection,
+} from "../http/connection.js";
+import { ProtocolError } from "../http/errors.js";
+import type { Platform, Socket, Timer } from "../platform.js";
+
+/**
+ * The client closed the connection while the server was still writing (Python's
+ * `BrokenPipeError` / `ConnectionResetError`).
+ */
+export class ConnectionClosedError extends Error {
+  override readonly name = "ConnectionClosedError";
+  constructor(message = "connection closed by the peer") {
+    super(message);
+  }
+}
+
+/**
+ * A socket operation did not make progress within the handler's `timeout` (Python's
+ * `TimeoutError('timed out')`, raised by a socket with a timeout).
+ */
+export class SocketTimeoutError extends Error {
+  override readonly name = "TimeoutError";
+  constructor() {
+    super("timed out");
+  }
+  /** Python's `repr()` of the exception, as CPython logs it. */
+  override toString(): string {
+    return "TimeoutError('timed out')";
+  }
+}
+
+/** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds. */
+export interface ChannelOptions extends ConnectionLimits {
+  /** Pause reading while this many received bytes wait unconsumed (default 64 KiB). */
+  readHighWaterMark?: number;
+  /** Inactivity timeout of reads and writes, or `null` for none (the handler's `timeout`). */
+  timeoutMs?: number | null;
+  /** After sending FIN, how long to keep reading before closing (default 2000 ms). */
+  lingerMs?: number;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const channels = new WeakMap<Socket, Channel>();
+
+/** The channel created for `socket`, if any. */
+export function channelOf(socket: Socket): Channel | undefined {
+  return channels.get(socket);
+}
+
+/**
+ * The I/O side of one connection. Reading: {@link next} resolves with the connection's next event
+ * other than `NEED_DATA`, waiting for bytes as needed. Writing: {@link writeNow} queues bytes
+ * synchronously, {@link write} also waits for the socket to drain.
+ */
+export class Channel {
+  /** The protocol state machine. */
+  readonly conn: ServerConnection;
+  /** The platform socket. */
+  readonly socket: Socket;
+  readonly #platform: Platform;
+  readonly #highWater: number;
+  readonly #lingerMs: number;
+  /** Inactivity timeout in milliseconds, or `null`. */
+  timeoutMs: number | null;
+
+  #dataWaiter: (() => void) | null = null;
+  #drainWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  #drainPromise: Promise<void> | null = null;
+  #paused = false;
+  #closed = false;
+  #closing = false;
+  #discard = false;
+  #idle = false;
+  #stopWhenIdle = false;
+  #lingerTimer: Timer | null = null;
+  /** Number of requests read so far; the body reader starts afresh when it changes. */
+  requestCount = 0;
+
+  constructor(socket: Socket, platform: Platform, options: ChannelOptions = {}) {
+    this.socket = socket;
+    this.#platform = platform;
+    this.conn = new ServerConnection(options);
+    this.#highWater = options.readHighWaterMark ?? 65536;
+    this.#lingerMs = options.lingerMs ?? 2000;
+    this.timeoutMs = options.timeoutMs ?? null;
+    channels.set(socket, this);
+    socket.start({
+      data: (chunk) => {
+        if (this.#discard) return;
+        this.conn.receiveData(chunk);
+        const waiter = this.#dataWaiter;
+        if (waiter !== null) {
+          this.#dataWaiter = null;
+          waiter();
+        } else if (!this.#paused && this.conn.bufferedBytes > this.#highWater) {
+          this.#paused = true;
+          socket.pause();
+        }
+      },
+      end: () => {
+        this.conn.receiveEOF();
+        if (this.#closing) this.#destroy();
+        this.#wake();
+      },
+      close: () => {
+        this.#closed = true;
+        this.conn.receiveEOF();
+        this.#lingerTimer?.cancel();
+        this.#wake();
+        const drain = this.#drainWaiter;
+        if (drain !== null) {
+          this.#drainWaiter = null;
+          this.#drainPromise = null;
+          drain.reject(new ConnectionClosedError());
+        }
+      },
+      drain: () => {
+        const drain = this.#drainWaiter;
+        if (drain !== null) {
+          this.#drainWaiter = null;
+          this.#drainPromise = null;
+          drain.resolve();
+        }
+      },
+    });
+  }
+
+  /** True once the socket is closed: nothing more can be read or written. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #wake(): void {
+    const waiter = this.#dataWaiter;
+    if (waiter !== null) {
+      this.#dataWaiter = null;
+      waiter();
+    }
+  }
+
+  /** Waits until bytes arrive (or EOF/close), resuming a paused socket. */
+  #waitForData(): Promise<void> {
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    const timeoutMs = this.timeoutMs;
+    if (timeoutMs === null) return new Promise((resolve) => (this.#dataWaiter = resolve));
+    return new Promise((resolve, reject) => {
+      const timer = this.#platform.setTimer(timeoutMs, () => {
+        this.#dataWaiter = null;
+        reject(new SocketTimeoutError());
+      });
+      this.#dataWaiter = () => {
+        timer.cancel();
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * The next event of the connection other than `NEED_DATA`.
+   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
+   */
+  async next(): Promise<ConnectionEvent> {
+    for (;;) {
+      const event = this.conn.nextEvent();
+      if (event !== NEED_DATA) return event;
+      if (this.#closed) {
+        this.conn.receiveEOF();
+        continue;
+      }
+      await this.#waitForData();
+    }
+  }
+
+  /**
+   * Waits for the next request head: the request, the {@link ProtocolError} that replaced it, or
+   * `null` when the client closed the connection (or the server is shutting down and the
+   * connection is idle).
+   */
+  async nextRequest(): Promise<RequestEvent | ProtocolError | null> {
+    if (this.#stopWhenIdle && this.conn.bufferedBytes === 0) return null;
+    this.#idle = this.conn.bufferedBytes === 0;
+    try {
+      for (;;) {
+        const event = await this.next();
+        switch (event.type) {
+          case "request":
+            this.requestCount++;
+            return event;
+          case "error":
+            return event.error;
+          case "closed":
+          case "paused":
+            return null;
+          default:
+            // Body events of a previous request cannot occur: bodies are drained or the
+            // connection closes before the next cycle starts.
+            throw new Error(`unexpected ${event.type} event before a request`);
+        }
+      }
+    } finally {
+      this.#idle = false;
+    }
+  }
+
+  /**
+   * Reads and discards the rest of the current request body, up to `limit` bytes. Resolves
+   * `true` when the body ended within the limit, `false` otherwise (then the connection must
+   * close).
+   */
+  async drainBody(limit: number): Promise<boolean> {
+    let seen = 0;
+    for (;;) {
+      const event = await this.next();
+      if (event.type === "data") {
+        seen += event.data.length;
+        if (seen > limit) return false;
+      } else {
+        return event.type === "end";
+      }
+    }
+  }
+
+  /**
+   * Queues bytes for sending without waiting. Returns `false` when the socket is over its
+   * high-water mark (or closed); callers that write more should then await {@link flush}.
+   */
+  writeNow(bytes: Uint8Array): boolean {
+    if (this.#closed || this.#closing) return false;
+    return this.socket.write(bytes);
+  }
+
+  /**
+   * Queues bytes and resolves once the socket accepted them below its high-water mark.
+   * @throws {ConnectionClosedError} when the connection is closed.
+   */
+  write(bytes: Uint8Array): Promise<void> {
+    if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
+    if (this.socket.write(bytes)) return RESOLVED;
+    return this.#awaitDrain();
+  }
+
+  /** Resolves when queued bytes drained below the high-water mark (at once if they have). */
+  flush(): Promise<void> {
+    if (this.#drainPromise !== null) return this.#drainPromise;
+    return RESOLVED;
+  }
+
+  #awaitDrain(): Promise<void> {
+    if (this.#drainPromise !== null) return this.#drainPromise;
+    const timeoutMs = this.timeoutMs;
+    this.#drainPromise = new Promise<void>((resolve, reject) => {
+      let timer: Timer | null = null;
+      if (timeoutMs !== null) {
+        timer = this.#platform.setTimer(timeoutMs, () => {
+          this.#drainWaiter = null;
+          this.#drainPromise = null;
+          reject(new SocketTimeoutError());
+        });
+      }
+      this.#drainWaiter = {
+        resolve: () => {
+          timer?.cancel();
+          resolve();
+        },
+        reject: (e) => {
+          timer?.cancel();
+          reject(e);
+        },
+      };
+    });
+    return this.#drainPromise;
+  }
+
+  /**
+   * Asks the channel to end once idle: at once when it is waiting for a request with nothing
+   * buffered, else before the next request. Used when the server closes.
+   */
+  stopWhenIdle(): void {
+    this.#stopWhenIdle = true;
+    if (this.#idle && this.conn.bufferedBytes === 0) {
+      this.#closed = true;
+      this.#wake();
+      this.close();
+    }
+  }
+
+  /**
+   * Closes gracefully (RFC 9112 §9.6): sends FIN after the queued bytes, keeps reading and
+   * discarding what the client still sends until it closes too or {@link ChannelOptions.lingerMs}
+   * pass, then closes the socket. Idempotent.
+   */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#discard = true;
+    const drain = this.#drainWaiter;
+    if (drain !== null) {
+      this.#drainWaiter = null;
+      this.#drainPromise = null;
+      drain.reject(new ConnectionClosedError("connection closed by the server"));
+    }
+    if (this.#closed) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    if (this.conn.eofReceived) {
+      this.#destroy();
+      return;
+    }
+    this.#lingerTimer = this.#platform.setTimer(this.#lingerMs, () => this.#destroy());
+  }
+
+  #destroy(): void {
+    this.#lingerTimer?.cancel();
+    this.#lingerTimer = null;
+    this.socket.destroy();
+  }
+}
+
+/**
+ * The request body as a stream (the handler's `rfile`): the bytes the client sent after the head,
+ * framed by `Content-Length` or de-chunked; end of body reads as end of file. Python's
+ * `io.BufferedIOBase` reading methods, asynchronous.
+ */
+export class RequestBodyReader {
+  readonly #channel: Channel;
+  #chunk: Uint8Array | null = null;
+  #offset = 0;
+  #eof = false;
+  #trailers: readonly string[] = [];
+  #request = 0;
+
+  constructor(channel: Channel) {
+    this.#channel = channel;
+  }
+
+  /** Trailer fields of a chunked body, flat `[name, value, …]` (available at end of body). */
+  get trailers(): readonly string[] {
+    return this.#trailers;
+  }
+
+  /** Fetches the next piece of body; `false` at end of body. */
+  async #fill(): Promise<boolean> {
+    if (this.#request !== this.#channel.requestCount) {
+      // A new request on a persistent connection: its body starts here.
+      this.#request = this.#channel.requestCount;
+      this.#chunk = null;
+      this.#eof = false;
+      this.#trailers = [];
+    }
+    while (!this.#eof && (this.#chunk === null || this.#offset >= this.#chunk.length)) {
+      const conn = this.#channel.conn;
+      if (conn.theirState !== "SEND_BODY") {
+        this.#eof = true;
+        break;
+      }
+      const event = await this.#channel.next();
+      switch (event.type) {
+        case "data":
+          this.#chunk = event.data;
+          this.#offset = 0;
+          break;
+        case "end":
+          this.#trailers = event.trailers;
+          this.#eof = true;
+          break;
+        case "error":
+          this.#eof = true;
+          throw event.error;
+        default:
+          this.#eof = true;
+      }
+    }
+    return !this.#eof || (this.#chunk !== null && this.#offset < this.#chunk.length);
+  }
+
+  #take(max: number): Uint8Array {
+    const chunk = this.#chunk!;
+    const n = Math.min(max, chunk.length - this.#offset);
+    const out = chunk.subarray(this.#offset, this.#offset + n);
+    this.#offset += n;
+    return out;
+  }
+
+  /**
+   * Reads up to `size` bytes, fewer only at end of body; with `size` omitted or negative, reads
+   * to the end. Resolves with an empty array at end of body (Python's `read(size=-1)`).
+   * @throws {ProtocolError} when the body is malformed or cut short (the server answers 400).
+   * @throws {SocketTimeoutError} on inactivity beyond the handler's `timeout`.
+   */
+  async read(size = -1): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const want = size < 0 ? Infinity : size;
+    while (total < want && (await this.#fill())) {
+      const part = this.#take(want - total);
+      parts.push(part);
+      total += part.length;
+    }
+    return concat(parts, total);
+  }
+
+  /**
+   * Reads at most `size` bytes with at most one wait for the network (Python's `read1`).
+   * Resolves with an empty array at end of body.
+   */
+  async read1(size = -1): Promise<Uint8Array> {
+    if (!(await this.#fill())) return new Uint8Array(0);
+    return this.#take(size < 0 ? Infinity : size);
+  }
+
+  /**
+   * Reads one line, up to and including `\n`, or at most `limit` bytes, or to the end of body
+   * (Python's `readline(size=-1)`).
+   */
+  async readline(limit = -1): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    const want = limit < 0 ? Infinity : limit;
+    while (total < want && (await this.#fill())) {
+      const chunk = this.#chunk!;
+      const lf = chunk.indexOf(0x0a, this.#offset);
+      const until = lf < 0 ? chunk.length : lf + 1;
+      const part = this.#take(Math.min(until - this.#offset, want - total));
+      parts.push(part);
+      total += part.length;
+      if (part[part.length - 1] === 0x0a) break;
+    }
+    return concat(parts, total);
+  }
+
+  /** Iterates the body line by line (Python's iteration over a file). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0].slice();
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * The response stream (the handler's `wfile`): bytes written go to the client after the head the
+ * handler sent with `sendResponse`/`sendHeader`/`endHeaders`. Python's `io.BufferedIOBase`
+ * writing methods, asynchronous.
+ */
+export class ResponseWriter {
+  readonly #channel: Channel;
+
+  constructor(channel: Channel) {
+    this.#channel = channel;
+  }
+
+  /**
+   * Writes `data` (strings are encoded as UTF-8) and resolves once the socket took the bytes
+   * below its high-water mark (backpressure).
+   * @throws {ConnectionClosedError} when the client is gone.
+   */
+  write(data: Uint8Array | string): Promise<void> {
+    const bytes = typeof data === "string" ? utf8Encode(data) : data;
+    const channel = this.#channel;
+    if (channel.closed) return Promise.reject(new ConnectionClosedError());
+    channel.conn.sendBody(bytes);
+    return channel.write(bytes);
+  }
+
+  /** Resolves once queued bytes drained below the high-water mark (Python's `flush()`). */
+  flush(): Promise<void> {
+    return this.#channel.flush();
+  }
+
+  /** True once the connection is closed. */
+  get closed(): boolean {
+    return this.#channel.closed;
+  }
+}

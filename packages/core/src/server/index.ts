@@ -1,0 +1,23 @@
+/**
+ * Python's `http.server` API on the platform interfaces.
+ * @module
+ */
+export {
+  Channel,
+  ConnectionClosedError,
+  RequestBodyReader,
+  ResponseWriter,
+  SocketTimeoutError,
+  channelOf,
+  type ChannelOptions,
+} from "./channel.js";
+export { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate, parseHTTPDate } from "./dates.js";
+export {
+  BaseHTTPRequestHandler,
+  RESPONSES,
+  escapeControlCharacters,
+  type HandlerServer,
+  type MessageClassType,
+  type RequestHandlerClass,
+} from "./handler.js";
+export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass } from "./server.js";

@@ -1,0 +1,104 @@
+/**
+ * The runtimes every black-box case runs against, and how to start the fixture server in each.
+ * Select with HTTPSERVER_RUNTIMES=node,node24,bun,deno (default: every runtime available).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ScenarioOptions } from "../fixtures/handlers.js";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const FIXTURE = fileURLToPath(new URL("../fixtures/serve.ts", import.meta.url));
+
+/** A runtime that can run the fixture server. */
+export interface Runtime {
+  /** Name shown in test titles: a failure names the runtime. */
+  readonly name: string;
+  /** Command and arguments that run a TypeScript file with the adapter for this runtime. */
+  command(file: string, args: string[]): { cmd: string; args: string[]; env: Record<string, string> };
+}
+
+const node: Runtime = {
+  name: "node",
+  command: (file, args) => ({
+    cmd: process.execPath,
+    args: ["--import", "tsx", file, ...args],
+    env: { HTTPSERVER_ADAPTER: "node" },
+  }),
+};
+
+const ALL: Runtime[] = [node];
+
+/** The runtimes selected for this run. */
+export function runtimes(): Runtime[] {
+  const wanted = process.env.HTTPSERVER_RUNTIMES?.split(",").map((s) => s.trim());
+  return wanted === undefined ? ALL : ALL.filter((rt) => wanted.includes(rt.name));
+}
+
+/** A fixture server running in a child process. */
+export interface RunningServer {
+  readonly runtime: string;
+  readonly port: number;
+  readonly host: string;
+  readonly child: ChildProcess;
+  /** Everything written to stdout / stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stdout or stderr (whichever `stream` names) matches `pattern`. */
+  waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Stops the server (SIGTERM) and resolves with its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `file` (a fixture printing `LISTENING <port>`) under `runtime`. */
+export function startProcess(runtime: Runtime, file: string, args: string[], cwd = ROOT): Promise<RunningServer> {
+  const { cmd, args: argv, env } = runtime.command(file, args);
+  const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  child.stdout!.setEncoding("utf8").on("data", (s: string) => ((out += s), notify()));
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => ((err += s), notify()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => (notify(), resolve(code))));
+  const waitFor = (stream: "stdout" | "stderr", pattern: RegExp, timeoutMs = 20_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const m = (stream === "stdout" ? out : err).match(pattern);
+        if (m !== null) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(m);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`[${runtime.name}] exited before ${pattern} on ${stream}\nstdout: ${out}\nstderr: ${err}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`[${runtime.name}] timed out waiting for ${pattern} on ${stream}\nstdout: ${out}\nstderr: ${err}`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+    });
+  return waitFor("stdout", /LISTENING (\d+)/).then((m) => ({
+    runtime: runtime.name,
+    port: Number(m[1]),
+    host: "127.0.0.1",
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitFor,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  }));
+}
+
+/** Starts the scenario fixture (`tests/fixtures/serve.ts`) under `runtime`. */
+export function startServer(runtime: Runtime, options: ScenarioOptions): Promise<RunningServer> {
+  return startProcess(runtime, FIXTURE, [JSON.stringify(options)]);
+}
