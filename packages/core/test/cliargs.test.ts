@@ -99,12 +99,14 @@ describe("the port", () => {
     ["65535", 65535],
     ["8_080", 8080],
     [" 8080 ", 8080],
-    ["\u0663", 3],
-    ["\uff18\uff10", 80], // fullwidth digits: Python's int() takes any Unicode decimal digit
+    ["\u0663", 3], // Python's int() takes any Unicode decimal digit:
+    ["\uff18\uff10", 80], // fullwidth digits
     ["\u{1d7ce}\u{1d7cf}", 1], // MATHEMATICAL BOLD DIGIT ZERO, ONE (five runs of ten in a row)
+    ["0".repeat(4300), 0], // at the limit of sys.get_int_max_str_digits()
   ])("%j is port %i", (arg, port) => {
     const r = parseCliArgs([arg], fixtureIO(fixture));
     expect("options" in r && r.options.port).toBe(port);
+    expect(caseOf(arg).parsed?.port).toBe(String(port));
   });
 
   it.each([[["65536"], "65536"], [["70000"], "70000"], [["-1"], "-1"], [["--", "-5"], "-5"], [["-1_0"], "-10"],
@@ -125,26 +127,10 @@ describe("the port", () => {
     expect(io.err).toBe(caseOf("abc").stderr);
   });
 
-  it("repr()s the bad value as Python does", () => {
-    for (const [arg, repr] of [
-      ["ab'c", `"ab'c"`],
-      [`a"b'c`, `'a"b\\'c'`],
-      ["a\x1bb", "'a\\x1bb'"],
-      ["tab\there", "'tab\\there'"],
-    ]) {
-      const io = fixtureIO(fixture);
-      parseCliArgs([arg!], io);
-      expect(io.err).toBe(error(`argument port: invalid int value: ${repr}`));
-    }
-  });
-
-  it("takes more than 4300 digits as invalid, as Python's int() does", () => {
+  it.each(["ab'c", `a"b'c`, "a\x1bb", "tab\there", "1".repeat(4301)])("repr()s the bad value %j as Python does", (arg) => {
     const io = fixtureIO(fixture);
-    parseCliArgs(["1".repeat(4301)], io);
-    expect(io.err).toBe(error(`argument port: invalid int value: '${"1".repeat(4301)}'`));
-    const io2 = fixtureIO(fixture);
-    parseCliArgs(["0".repeat(4300)], io2);
-    expect(io2.err).toBe("");
+    expect(parseCliArgs([arg], io)).toEqual({ exitCode: 2 });
+    expect(io.err).toBe(caseOf(arg).stderr);
   });
 
   it("reads -1x as a port, as argparse 3.14 does (3.13 calls it an unknown option)", () => {
