@@ -95,6 +95,16 @@ export interface FileStat {
   mode: number;
 }
 
+/** A directory entry, typed without following symbolic links (Python's `os.DirEntry`). */
+export interface DirEntry {
+  /** The entry's name. */
+  name: string;
+  /** A directory (not a link to one). */
+  isDirectory: boolean;
+  /** A symbolic link. */
+  isSymbolicLink: boolean;
+}
+
 /** An open file. */
 export interface FileHandle {
   /** `fstat` of the open file. */
@@ -118,14 +128,17 @@ export interface FileSystem {
   stat(path: string): Promise<FileStat>;
   /** `lstat` (does not follow). */
   lstat(path: string): Promise<FileStat>;
-  /** Names in a directory, without `.` and `..` (Python's `os.listdir`). */
-  readdir(path: string): Promise<string[]>;
+  /**
+   * The entries of a directory in the file system's order, without `.` and `..` (Python's
+   * `os.scandir`; `os.listdir` gives their names).
+   */
+  scandir(path: string): Promise<DirEntry[]>;
   /** Opens a file for reading. */
   open(path: string): Promise<FileHandle>;
   /** True if the process may execute `path` (`access(path, X_OK)`). */
   isExecutable(path: string): Promise<boolean>;
-  /** Reads a whole file as UTF-8 text, synchronously (CLI option files). */
-  readTextFileSync(path: string): string;
+  /** Reads a whole file synchronously (files named on the command line). */
+  readFileSync(path: string): Uint8Array;
 }
 
 /** A cancellable timer. */
@@ -155,6 +168,11 @@ export interface Platform {
   hostname(): string;
   /** The current working directory. */
   cwd(): string;
+  /**
+   * Calls `handler` when the process receives `signal` (Ctrl-C is `SIGINT`); the default action
+   * (terminating) no longer applies.
+   */
+  onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
 }
 
 let current: Platform | undefined;

@@ -145,14 +145,19 @@ class NodeFileHandle implements FileHandle {
 const fileSystem: FileSystem = {
   stat: async (path) => toStat(await fsp.stat(path)),
   lstat: async (path) => toStat(await fsp.lstat(path)),
-  readdir: (path) => fsp.readdir(path),
+  scandir: async (path) =>
+    (await fsp.readdir(path, { withFileTypes: true })).map((entry) => ({
+      name: entry.name,
+      isDirectory: entry.isDirectory(),
+      isSymbolicLink: entry.isSymbolicLink(),
+    })),
   open: async (path) => new NodeFileHandle(await fsp.open(path, "r")),
   isExecutable: (path) =>
     fsp.access(path, fs.constants.X_OK).then(
       () => true,
       () => false,
     ),
-  readTextFileSync: (path) => fs.readFileSync(path, "utf8"),
+  readFileSync: (path) => fs.readFileSync(path),
 };
 
 /** The Node.js platform. */
@@ -171,4 +176,5 @@ export const nodePlatform: Platform = {
   stdout: (text) => void process.stdout.write(text),
   hostname: () => os.hostname(),
   cwd: () => process.cwd(),
+  onSignal: (signal, handler) => void process.on(signal, handler),
 };

@@ -21,3 +21,12 @@ export {
   type RequestHandlerClass,
 } from "./handler.js";
 export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass } from "./server.js";
+export {
+  BytesIO,
+  FileSource,
+  SimpleHTTPRequestHandler,
+  type ReadableSource,
+  type SimpleHTTPRequestHandlerOptions,
+} from "./simple.js";
+export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
+export { joinPath, normpath, quote, unquote, unquoteLenient, urlsplit, urlunsplit, type SplitResult } from "./urls.js";

@@ -1,0 +1,332 @@
+/**
+ * `SimpleHTTPRequestHandler`: Python's `http.server.SimpleHTTPRequestHandler` in TypeScript.
+ * @module
+ */
+
+import { utf8Encode } from "../http/chars.js";
+import { htmlEscape } from "../http/pyformat.js";
+import type { Address, FileHandle, FileStat, Socket } from "../platform.js";
+import { parseHTTPDate } from "./dates.js";
+import { ConnectionClosedError } from "./channel.js";
+import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.js";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mimetypes.js";
+import { joinPath, normpath, quote, unquoteLenient, urlsplit, urlunsplit } from "./urls.js";
+
+/** Something `copyfile` can copy from: an open file or an in-memory page. */
+export interface ReadableSource {
+  /** Reads up to `size` bytes; an empty array at the end. */
+  read(size: number): Promise<Uint8Array>;
+  /** Releases the source. */
+  close(): Promise<void>;
+}
+
+/** Bytes in memory as a {@link ReadableSource} (Python's `io.BytesIO` as `list_directory` uses it). */
+export class BytesIO implements ReadableSource {
+  #data: Uint8Array;
+  #pos = 0;
+  constructor(data: Uint8Array) {
+    this.#data = data;
+  }
+  /** Total size in bytes. */
+  get length(): number {
+    return this.#data.length;
+  }
+  async read(size: number): Promise<Uint8Array> {
+    const out = this.#data.subarray(this.#pos, Math.min(this.#data.length, this.#pos + size));
+    this.#pos += out.length;
+    return out;
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * An open file read from the start up to the size it had when opened, so that a file growing
+ * while it is sent never overruns the `Content-Length` already sent.
+ */
+export class FileSource implements ReadableSource {
+  readonly #handle: FileHandle;
+  /** The file's `fstat` at open time. */
+  readonly stat: FileStat;
+  #pos = 0;
+  constructor(handle: FileHandle, stat: FileStat) {
+    this.#handle = handle;
+    this.stat = stat;
+  }
+  async read(size: number): Promise<Uint8Array> {
+    const want = Math.min(size, this.stat.size - this.#pos);
+    if (want <= 0) return new Uint8Array(0);
+    const buffer = new Uint8Array(want);
+    const n = await this.#handle.read(buffer, this.#pos);
+    this.#pos += n;
+    return n === want ? buffer : buffer.subarray(0, n);
+  }
+  close(): Promise<void> {
+    return this.#handle.close();
+  }
+}
+
+/** Options of a {@link SimpleHTTPRequestHandler} (Python's keyword-only arguments). */
+export interface SimpleHTTPRequestHandlerOptions {
+  /** Directory to serve; the current directory when omitted (read per connection, as Python). */
+  directory?: string | null;
+  /** `[name, value]` fields added to every 200 response (Python 3.15's `extra_response_headers`). */
+  extraResponseHeaders?: Iterable<readonly [string, string]> | null;
+}
+
+/** Bytes per read when copying a file to the client (CPython's `shutil.COPY_BUFSIZE` is 64 KiB). */
+const COPY_CHUNK = 256 * 1024;
+
+/**
+ * Serves files from {@link directory} and below, mapping the URL path onto the file system, with
+ * directory listings and `If-Modified-Since` (Python's `http.server.SimpleHTTPRequestHandler`,
+ * 3.15). `doGET` and `doHEAD` are implemented; other methods get 501.
+ *
+ * No request can reach outside {@link directory} through its path (`..`, encoded or not, is
+ * resolved lexically); symbolic links inside the directory are followed, as in Python.
+ *
+ * Source: Python docs, `http.server.SimpleHTTPRequestHandler`; cpython-behaviour.md §4.
+ */
+export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
+  override serverVersion = "SimpleHTTP/0.6";
+  /** File names served for a directory, in order (Python's `index_pages`). */
+  indexPages: readonly string[] = ["index.html", "index.htm"];
+  /** Suffix → MIME type overrides, consulted before the MIME database (Python's `extensions_map`). */
+  extensionsMap: Record<string, string> = { ...DEFAULT_EXTENSIONS_MAP };
+  /** Type of files whose type cannot be guessed (Python 3.15's `default_content_type`). */
+  defaultContentType = "application/octet-stream";
+  /** The directory served (Python's `directory`). */
+  directory: string;
+  /** Fields added to 200 responses, or `null` (Python's `extra_response_headers`). */
+  extraResponseHeaders: (readonly [string, string])[] | null;
+
+  /**
+   * @param options `directory` (default: the current directory) and `extraResponseHeaders`.
+   */
+  constructor(request: Socket, clientAddress: Address, server: HandlerServer, options: SimpleHTTPRequestHandlerOptions = {}) {
+    super(request, clientAddress, server);
+    this.directory = options.directory ?? server.platform.cwd();
+    this.extraResponseHeaders = options.extraResponseHeaders == null ? null : [...options.extraResponseHeaders];
+  }
+
+  /**
+   * Serves a GET: the head from {@link sendHead}, then the file or listing (Python's `do_GET`).
+   * A file that cannot be read to the end (it vanished, shrank, or an I/O error) is logged and
+   * the connection closes, since the `Content-Length` sent can no longer be met.
+   */
+  async doGET(): Promise<void> {
+    const source = await this.sendHead();
+    if (source === null) return;
+    try {
+      await this.copyfile(source, this.wfile);
+    } catch (error) {
+      if (error instanceof ConnectionClosedError) throw error;
+      this.logError("error reading %s: %s", this.path, error instanceof Error ? error.message : String(error));
+      this.closeConnection = true;
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** Serves a HEAD: what GET would send, without the body (Python's `do_HEAD`). */
+  async doHEAD(): Promise<void> {
+    const source = await this.sendHead();
+    if (source !== null) await source.close();
+  }
+
+  /**
+   * Sends the status and fields for GET and HEAD and returns the body to copy, or `null` when
+   * the answer is complete already: 301 to add a slash to a directory, 304, 404 (Python's
+   * `send_head`).
+   */
+  async sendHead(): Promise<ReadableSource | null> {
+    let path = this.translatePath(this.path);
+    const fs = this.server.platform.fs;
+    if (path.includes("\0")) {
+      // A NUL can name no file (CPython raises ValueError and drops the connection).
+      this.sendError(404, "File not found");
+      return null;
+    }
+    if (await isDirectory(fs, path)) {
+      const parts = urlsplit(this.path);
+      if (!(parts.path.endsWith("/") || parts.path.endsWith("%2f") || parts.path.endsWith("%2F"))) {
+        this.sendResponse(301);
+        this.sendHeader("Location", urlunsplit({ ...parts, path: parts.path + "/" }));
+        this.sendHeader("Content-Length", "0");
+        this.endHeaders();
+        return null;
+      }
+      let index: string | null = null;
+      for (const name of this.indexPages) {
+        const candidate = joinPath(path, name);
+        if (await isFile(fs, candidate)) {
+          index = candidate;
+          break;
+        }
+      }
+      if (index === null) return this.listDirectory(path);
+      path = index;
+    }
+    const ctype = this.guessType(path);
+    if (path.endsWith("/")) {
+      this.sendError(404, "File not found");
+      return null;
+    }
+    let handle: FileHandle;
+    let stat: FileStat;
+    try {
+      // Only regular files: opening a FIFO or device would block (docs/deviations.md).
+      if (!(await fs.stat(path)).isFile) throw Object.assign(new Error("not a regular file"), { code: "EINVAL" });
+      handle = await fs.open(path);
+    } catch {
+      this.sendError(404, "File not found");
+      return null;
+    }
+    try {
+      stat = await handle.stat();
+      if (this.headers.has("If-Modified-Since") && !this.headers.has("If-None-Match")) {
+        const ims = parseHTTPDate(this.headers.get("If-Modified-Since")!);
+        if (ims !== null && Math.floor(stat.mtimeMs / 1000) <= ims) {
+          this.sendResponse(304);
+          this.endHeaders();
+          await handle.close();
+          return null;
+        }
+      }
+      this.sendResponse(200);
+      this.sendHeader("Content-type", ctype);
+      this.sendHeader("Content-Length", String(stat.size));
+      this.sendHeader("Last-Modified", this.dateTimeString(stat.mtimeMs / 1000));
+      this.#sendExtraResponseHeaders();
+      this.endHeaders();
+      return new FileSource(handle, stat);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  #sendExtraResponseHeaders(): void {
+    if (this.extraResponseHeaders === null) return;
+    for (const [name, value] of this.extraResponseHeaders) this.sendHeader(name, value);
+  }
+
+  /**
+   * Sends a 200 with the HTML listing of `path` and returns its body, or sends
+   * `404 No permission to list directory` and returns `null` (Python's `list_directory`).
+   * Entries are sorted case-insensitively; directories get a `/` suffix, symbolic links `@`.
+   */
+  async listDirectory(path: string): Promise<ReadableSource | null> {
+    const fs = this.server.platform.fs;
+    let entries;
+    try {
+      entries = await fs.scandir(path);
+    } catch {
+      this.sendError(404, "No permission to list directory");
+      return null;
+    }
+    const keyed = entries.map((entry) => ({ entry, key: entry.name.toLowerCase() }));
+    keyed.sort((a, b) => compareCodePoints(a.key, b.key));
+    let displaypath = this.path.split("#", 1)[0].split("?", 1)[0];
+    displaypath = htmlEscape(unquoteLenient(displaypath), false);
+    const title = `Directory listing for ${displaypath}`;
+    const lines = [
+      "<!DOCTYPE HTML>",
+      '<html lang="en">',
+      "<head>",
+      '<meta charset="utf-8">',
+      '<style type="text/css">\n:root {\ncolor-scheme: light dark;\n}\n</style>',
+      `<title>${title}</title>\n</head>`,
+      `<body>\n<h1>${title}</h1>`,
+      "<hr>\n<ul>",
+    ];
+    for (const { entry } of keyed) {
+      const name = entry.name;
+      let displayname = name;
+      let linkname = name;
+      // A link to a directory shows `name@` but links to `name/`, as in Python.
+      const isDir = entry.isSymbolicLink ? await isDirectory(fs, joinPath(path, name)) : entry.isDirectory;
+      if (isDir) {
+        displayname = name + "/";
+        linkname = name + "/";
+      }
+      if (entry.isSymbolicLink) displayname = name + "@";
+      lines.push(`<li><a href="${quote(linkname)}">${htmlEscape(displayname, false)}</a></li>`);
+    }
+    lines.push("</ul>\n<hr>\n</body>\n</html>\n");
+    const encoded = utf8Encode(lines.join("\n"));
+    this.sendResponse(200);
+    this.sendHeader("Content-type", "text/html; charset=utf-8");
+    this.sendHeader("Content-Length", String(encoded.length));
+    this.#sendExtraResponseHeaders();
+    this.endHeaders();
+    return new BytesIO(encoded);
+  }
+
+  /**
+   * Maps a URL path onto the file system below {@link directory} (Python's `translate_path`,
+   * 3.14+): query and fragment dropped, percent-decoded, `.` and `..` resolved lexically and
+   * never above the directory; a trailing slash (or `%2f`) is kept.
+   */
+  translatePath(path: string): string {
+    let p = path.split("#", 1)[0].split("?", 1)[0];
+    p = unquoteLenient(p);
+    const trailingSlash = p.endsWith("/");
+    p = normpath(p);
+    let result = this.directory;
+    for (const word of p.split("/")) {
+      if (word === "" || word === "." || word === "..") continue;
+      result = joinPath(result, word);
+    }
+    if (trailingSlash) result += "/";
+    return result;
+  }
+
+  /**
+   * The MIME type of `path`: {@link extensionsMap} by suffix (exact, then lower case), then the
+   * MIME database, then {@link defaultContentType} (Python's `guess_type`).
+   */
+  guessType(path: string): string {
+    return guessType(path, this.extensionsMap, this.defaultContentType);
+  }
+
+  /**
+   * Copies `source` to `outputfile` in chunks, waiting for the client to take each (Python's
+   * `copyfile`, `shutil.copyfileobj`). Memory stays bounded by one chunk plus the socket's
+   * high-water mark whatever the file's size.
+   */
+  async copyfile(source: ReadableSource, outputfile: { write(data: Uint8Array): Promise<void> }): Promise<void> {
+    for (;;) {
+      const chunk = await source.read(COPY_CHUNK);
+      if (chunk.length === 0) return;
+      await outputfile.write(chunk);
+    }
+  }
+}
+
+async function isDirectory(fs: { stat(path: string): Promise<FileStat> }, path: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(fs: { stat(path: string): Promise<FileStat> }, path: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Compares by Unicode code point, as Python compares strings (not by UTF-16 unit). */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
