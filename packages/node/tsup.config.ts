@@ -1,11 +1,11 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/cli.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,
   clean: true,
   target: "node20",
-  external: ["@httpserver/core"],
+  external: ["@httpserver/core", "@httpserver/core/cli"],
 });

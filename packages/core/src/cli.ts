@@ -1,0 +1,116 @@
+/**
+ * The `httpserver` command: `python -m http.server` as `main(argv, platform) -> exit code`.
+ * Each adapter's bin calls {@link main} with its platform and exits with the result.
+ * @module
+ */
+
+import { parseCliArgs } from "./cliargs.js";
+import { type Platform, definePlatform } from "./platform.js";
+import type { Address, Socket } from "./platform.js";
+import { ThreadingHTTPServer } from "./server/server.js";
+import { SimpleHTTPRequestHandler } from "./server/simple.js";
+
+/** Errno numbers of the errors a bind or directory check reports (Linux values). */
+const ERRNO: Record<string, [number, string]> = {
+  EADDRINUSE: [98, "Address already in use"],
+  EADDRNOTAVAIL: [99, "Cannot assign requested address"],
+  EACCES: [13, "Permission denied"],
+  EPERM: [1, "Operation not permitted"],
+  ENOENT: [2, "No such file or directory"],
+  ENOTDIR: [20, "Not a directory"],
+  ENOTFOUND: [-2, "Name or service not known"],
+  EAI_AGAIN: [-3, "Temporary failure in name resolution"],
+};
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && code in ERRNO) {
+    const [errno, text] = ERRNO[code];
+    return `[Errno ${errno}] ${text}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs the command line: parses `argv` (the arguments after the program name) as
+ * `python -m http.server` 3.15 does, serves the directory with a `ThreadingHTTPServer` and
+ * `SimpleHTTPRequestHandler`, and resolves with the exit code once the server stopped.
+ *
+ * - Usage errors print the usage line and `<prog>: error: …` on standard error: exit 2; `-h`
+ *   prints help: exit 0.
+ * - A port in use, an address that cannot be bound, or a directory that does not exist: one
+ *   line on standard error, exit 1.
+ * - Otherwise prints `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...` on standard
+ *   output and serves until Ctrl-C (`\nKeyboard interrupt received, exiting.`, exit 0) or SIGTERM
+ *   (exit 0).
+ *
+ * Source: cpython-behaviour.md §7; Python docs, "Command-line interface" of `http.server`.
+ * @param platform the runtime (it is also registered with {@link definePlatform}).
+ * @param prog program name for usage and error lines.
+ */
+export async function main(argv: string[], platform: Platform, prog = "httpserver"): Promise<number> {
+  definePlatform(platform);
+  const parsed = parseCliArgs(
+    argv,
+    {
+      stdout: (text) => platform.stdout(text),
+      stderr: (text) => platform.stderr(text),
+      readFile: (path) => platform.fs.readFileSync(path),
+      cwd: platform.cwd(),
+    },
+    prog,
+  );
+  if ("exitCode" in parsed) return parsed.exitCode;
+  const { options } = parsed;
+  const fail = (message: string, code: number) => {
+    platform.stderr(`${prog}: error: ${message}\n`);
+    return code;
+  };
+  if (options.tlsCert) return fail("HTTPS (--tls-cert) is not supported yet", 2);
+  if (options.cgi) return fail("CGI (--cgi) is not supported yet", 2);
+
+  try {
+    const stat = await platform.fs.stat(options.directory);
+    if (!stat.isDirectory) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+  } catch (error) {
+    return fail(`cannot serve ${JSON.stringify(options.directory)}: ${describe(error)}`, 1);
+  }
+
+  const extraResponseHeaders = options.headers.length > 0 ? options.headers : null;
+  class Handler extends SimpleHTTPRequestHandler {
+    override protocolVersion = options.protocol;
+    override defaultContentType = options.contentType;
+  }
+  class Server extends ThreadingHTTPServer {
+    override async finishRequest(request: Socket, clientAddress: Address): Promise<void> {
+      await new Handler(request, clientAddress, this, { directory: options.directory, extraResponseHeaders }).handled;
+    }
+  }
+  const httpd = new Server([options.bind ?? "", options.port], Handler);
+  try {
+    await httpd.ready;
+  } catch (error) {
+    return fail(`cannot listen on ${options.bind || "all interfaces"} port ${options.port}: ${describe(error)}`, 1);
+  }
+  const [host, port] = httpd.serverAddress;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  platform.stdout(`Serving HTTP on ${host} port ${port} (http://${urlHost}:${port}/) ...\n`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (message: string) => {
+      if (stopping) return;
+      stopping = true;
+      if (message) platform.stdout(message);
+      void httpd.shutdown().then(
+        () => httpd.serverClose(),
+        () => httpd.serverClose(),
+      ).finally(() => resolve(0));
+    };
+    platform.onSignal("SIGINT", () => stop("\nKeyboard interrupt received, exiting.\n"));
+    platform.onSignal("SIGTERM", () => stop(""));
+    httpd.serveForever().catch((error: unknown) => {
+      platform.stderr(`${prog}: error: ${describe(error)}\n`);
+      resolve(1);
+    });
+  });
+}
