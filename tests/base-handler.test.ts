@@ -142,6 +142,13 @@ print(len(socks))
       expect(stdout.toString().trim().split("\n")).toEqual(["11 200 ", "11 200 x", "11 200 xx", "1"]);
     });
 
+    test("the Server field names the runtime: `BaseHTTP/0.6 <Runtime>/<version>` (sysVersion)", async () => {
+      const res = parseResponse((await rawExchange(srv.port, "GET / HTTP/1.0\r\n\r\n")).data);
+      const [software, sys] = res.header("Server")!.split(" ");
+      expect(software).toBe("BaseHTTP/0.6");
+      expect(sys).toMatch(rt.sysVersion);
+    });
+
     test("Node's fetch gets the echoed body", async () => {
       const res = await fetch(`http://127.0.0.1:${srv.port}/fetch?q=1`, { method: "POST", body: "from fetch" });
       expect(res.status).toBe(200);

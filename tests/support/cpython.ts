@@ -27,6 +27,7 @@ export function python313(): string {
 /** CPython 3.13 through pyenv, as installed on this machine and CI's. */
 export const cpython: Runtime = {
   name: "cpython",
+  sysVersion: /^Python\/3\.13\.0$/,
   command: (file, args) => ({ cmd: python313(), args: ["-u", file, ...args], env: {} }),
 };
 

@@ -13,12 +13,15 @@ const FIXTURE = fileURLToPath(new URL("../fixtures/serve.ts", import.meta.url));
 export interface Runtime {
   /** Name shown in test titles: a failure names the runtime. */
   readonly name: string;
+  /** What `sysVersion` (the second word of `Server`) looks like on this runtime. */
+  readonly sysVersion: RegExp;
   /** Command and arguments that run a TypeScript file with the adapter for this runtime. */
   command(file: string, args: string[]): { cmd: string; args: string[]; env: Record<string, string> };
 }
 
 const node: Runtime = {
   name: "node",
+  sysVersion: /^Node\/20\.\d+\.\d+$/,
   command: (file, args) => ({
     cmd: process.execPath,
     args: ["--import", "tsx", file, ...args],
@@ -26,7 +29,39 @@ const node: Runtime = {
   }),
 };
 
-const ALL: Runtime[] = [node];
+const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+
+const bun: Runtime = {
+  name: "bun",
+  sysVersion: /^Bun\/1\.\d+\.\d+$/,
+  command: (file, args) => ({ cmd: bin("bun"), args: [file, ...args], env: { HTTPSERVER_ADAPTER: "bun" } }),
+};
+
+const DENO_CONFIG = fileURLToPath(new URL("../../packages/deno/deno.json", import.meta.url));
+
+const deno: Runtime = {
+  name: "deno",
+  sysVersion: /^Deno\/2\.\d+\.\d+$/,
+  // The adapter's own deno.json (sloppy imports for the core's `.js` specifiers), all permissions.
+  command: (file, args) => ({
+    cmd: bin("deno"),
+    args: ["run", "-A", "--config", DENO_CONFIG, file, ...args],
+    env: { HTTPSERVER_ADAPTER: "deno" },
+  }),
+};
+
+/** Node 24, found by `global-setup.ts`; runs the same fixtures as `node`. */
+const node24: Runtime = {
+  name: "node24",
+  sysVersion: /^Node\/24\.\d+\.\d+$/,
+  command: (file, args) => {
+    const path = process.env.HTTPSERVER_NODE24;
+    if (path === undefined) throw new Error("HTTPSERVER_NODE24 is not set (tests/support/global-setup.ts)");
+    return { cmd: path, args: ["--import", "tsx", file, ...args], env: { HTTPSERVER_ADAPTER: "node" } };
+  },
+};
+
+const ALL: Runtime[] = [node, node24, bun, deno];
 
 /** The runtimes selected for this run. */
 export function runtimes(): Runtime[] {

@@ -110,10 +110,10 @@ export interface FileHandle {
   /** `fstat` of the open file. */
   stat(): Promise<FileStat>;
   /**
-   * Reads up to `buffer.length` bytes at byte offset `position` into `buffer`; resolves with the
-   * count read (0 at end of file).
+   * Reads up to `length` bytes at byte offset `position`; resolves with a new array of the bytes
+   * read, shorter only at end of file (empty there).
    */
-  read(buffer: Uint8Array, position: number): Promise<number>;
+  read(position: number, length: number): Promise<Uint8Array>;
   /** Closes the file. */
   close(): Promise<void>;
 }

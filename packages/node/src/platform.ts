@@ -134,8 +134,10 @@ class NodeFileHandle implements FileHandle {
   async stat(): Promise<FileStat> {
     return toStat(await this.#handle.stat());
   }
-  async read(buffer: Uint8Array, position: number): Promise<number> {
-    return (await this.#handle.read(buffer, 0, buffer.length, position)).bytesRead;
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const buffer = Buffer.allocUnsafe(length);
+    const { bytesRead } = await this.#handle.read(buffer, 0, length, position);
+    return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
   }
   close(): Promise<void> {
     return this.#handle.close();

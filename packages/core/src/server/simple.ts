@@ -55,10 +55,9 @@ export class FileSource implements ReadableSource {
   async read(size: number): Promise<Uint8Array> {
     const want = Math.min(size, this.stat.size - this.#pos);
     if (want <= 0) return new Uint8Array(0);
-    const buffer = new Uint8Array(want);
-    const n = await this.#handle.read(buffer, this.#pos);
-    this.#pos += n;
-    return n === want ? buffer : buffer.subarray(0, n);
+    const bytes = await this.#handle.read(this.#pos, want);
+    this.#pos += bytes.length;
+    return bytes;
   }
   close(): Promise<void> {
     return this.#handle.close();

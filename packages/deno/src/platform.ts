@@ -1,0 +1,285 @@
+/**
+ * The Deno implementation of `@httpserver/core`'s {@link Platform}: `Deno.listen` connections read
+ * with `read()` and written with `write()` (4× faster than their web streams for small messages),
+ * `Deno.open`/`stat`/`lstat`/`readDir` files, timers, signals and the standard streams.
+ * @module
+ */
+
+import { accessSync, constants } from "node:fs";
+import type {
+  Address,
+  DirEntry,
+  FileHandle,
+  FileStat,
+  FileSystem,
+  ListenOptions,
+  Listener,
+  Platform,
+  Socket,
+  SocketEvents,
+  Timer,
+} from "@httpserver/core";
+
+/** Bytes queued before `write` reports backpressure. */
+const HIGH_WATER_MARK = 64 * 1024;
+/** Size of the buffer each `read()` fills. */
+const READ_SIZE = 64 * 1024;
+/** Queued chunks smaller than this in total are joined into one `write()`. */
+const COALESCE_LIMIT = 64 * 1024;
+
+function hostOf(addr: Deno.Addr): Address {
+  return addr.transport === "tcp" || addr.transport === "udp" ? [addr.hostname, addr.port] : ["", 0];
+}
+
+/** A `Deno.Conn` behind the core's {@link Socket} interface. */
+class DenoConnection implements Socket {
+  readonly remoteAddress: Address;
+  readonly localAddress: Address;
+  readonly #conn: Deno.Conn;
+  #events: SocketEvents | null = null;
+  #paused = false;
+  #resume: (() => void) | null = null;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #writing = false;
+  #ending = false;
+  #closed = false;
+  #overHighWater = false;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.remoteAddress = hostOf(conn.remoteAddr);
+    this.localAddress = hostOf(conn.localAddr);
+    try {
+      (conn as Deno.TcpConn).setNoDelay?.(true);
+    } catch {
+      // not a TCP connection
+    }
+  }
+
+  start(events: SocketEvents): void {
+    this.#events = events;
+    void this.#readLoop(events);
+  }
+
+  async #readLoop(events: SocketEvents): Promise<void> {
+    const buffer = new Uint8Array(READ_SIZE);
+    try {
+      for (;;) {
+        if (this.#paused) await new Promise<void>((resolve) => (this.#resume = resolve));
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        // The buffer is reused by the next read: hand over a copy.
+        events.data(buffer.slice(0, n));
+      }
+      if (!this.#closed) events.end();
+    } catch {
+      this.#close();
+    }
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#closed || this.#ending) return false;
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (!this.#writing) {
+      this.#writing = true;
+      // Writes of one tick (status line, fields, body) leave in one write().
+      queueMicrotask(() => void this.#flush());
+    }
+    const ok = this.#queued < HIGH_WATER_MARK;
+    if (!ok) this.#overHighWater = true;
+    return ok;
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        let chunk: Uint8Array;
+        if (this.#queue.length > 1 && this.#queued <= COALESCE_LIMIT) {
+          chunk = new Uint8Array(this.#queued);
+          let at = 0;
+          for (const part of this.#queue) {
+            chunk.set(part, at);
+            at += part.length;
+          }
+          this.#queue = [chunk];
+        } else {
+          chunk = this.#queue[0];
+        }
+        let written = 0;
+        while (written < chunk.length) written += await this.#conn.write(chunk.subarray(written));
+        this.#queue.shift();
+        this.#queued -= chunk.length;
+        if (this.#overHighWater && this.#queued < HIGH_WATER_MARK) {
+          this.#overHighWater = false;
+          this.#events?.drain();
+        }
+      }
+      this.#writing = false;
+      if (this.#ending) await this.#conn.closeWrite();
+    } catch {
+      this.#writing = false;
+      this.#close();
+    }
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    this.#paused = false;
+    const resume = this.#resume;
+    this.#resume = null;
+    resume?.();
+  }
+
+  end(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    if (!this.#writing) this.#conn.closeWrite().catch(() => this.#close());
+  }
+
+  destroy(): void {
+    this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#queued = 0;
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.resume();
+    const events = this.#events;
+    if (events !== null) queueMicrotask(events.close);
+  }
+}
+
+async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
+  const wildcard = options.host === "" || options.host === "::";
+  let listener: Deno.Listener;
+  try {
+    listener = Deno.listen({ hostname: wildcard ? "::" : options.host, port: options.port });
+  } catch (error) {
+    if (!wildcard || !(error instanceof Deno.errors.AddrNotAvailable)) throw error;
+    listener = Deno.listen({ hostname: "0.0.0.0", port: options.port });
+  }
+  const accept = async () => {
+    try {
+      for await (const conn of listener) onConnection(new DenoConnection(conn));
+    } catch {
+      // the listener was closed
+    }
+  };
+  void accept();
+  return {
+    address: hostOf(listener.addr),
+    close: async () => {
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+    },
+  };
+}
+
+function toStat(info: Deno.FileInfo): FileStat {
+  return {
+    isFile: info.isFile,
+    isDirectory: info.isDirectory,
+    isSymbolicLink: info.isSymlink,
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    mode: info.mode ?? 0,
+  };
+}
+
+/** An open `Deno.FsFile`, read at offsets with `seek` + `read`. */
+class DenoFileHandle implements FileHandle {
+  readonly #file: Deno.FsFile;
+  #position = 0;
+  constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+  async stat(): Promise<FileStat> {
+    return toStat(await this.#file.stat());
+  }
+  async read(position: number, length: number): Promise<Uint8Array> {
+    if (position !== this.#position) {
+      await this.#file.seek(position, Deno.SeekMode.Start);
+      this.#position = position;
+    }
+    const buffer = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = await this.#file.read(buffer.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    this.#position += filled;
+    return filled === length ? buffer : buffer.subarray(0, filled);
+  }
+  async close(): Promise<void> {
+    this.#file.close();
+  }
+}
+
+const fileSystem: FileSystem = {
+  stat: async (path) => toStat(await Deno.stat(path)),
+  lstat: async (path) => toStat(await Deno.lstat(path)),
+  scandir: async (path) => {
+    const entries: DirEntry[] = [];
+    for await (const entry of Deno.readDir(path)) {
+      entries.push({ name: entry.name, isDirectory: entry.isDirectory, isSymbolicLink: entry.isSymlink });
+    }
+    return entries;
+  },
+  open: async (path) => new DenoFileHandle(await Deno.open(path, { read: true })),
+  isExecutable: async (path) => {
+    try {
+      // Deno has no access(2); node:fs's answers for the process's real ids.
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  readFileSync: (path) => Deno.readFileSync(path),
+};
+
+const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+}
+
+/** The Deno platform. */
+export const denoPlatform: Platform = {
+  name: "Deno",
+  version: Deno.version.deno,
+  listen,
+  fs: fileSystem,
+  now: () => Date.now(),
+  setTimer(ms: number, fn: () => void): Timer {
+    // A number in Deno (the node types in scope for `node:fs` describe Node's Timeout).
+    const id = setTimeout(fn, ms) as unknown as number;
+    Deno.unrefTimer(id);
+    return { cancel: () => clearTimeout(id) };
+  },
+  stderr: (text) => writeAll(Deno.stderr, text),
+  stdout: (text) => writeAll(Deno.stdout, text),
+  hostname: () =>
+    // Without --allow-sys=hostname, fall back rather than prompt or fail.
+    Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted" ? Deno.hostname() : "localhost",
+  cwd: () => Deno.cwd(),
+  onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
+};
