@@ -3,6 +3,8 @@
  * Select with HTTPSERVER_RUNTIMES=node,node24,bun,deno (default: every runtime available).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ScenarioOptions } from "../fixtures/handlers.js";
 
@@ -29,7 +31,16 @@ const node: Runtime = {
   }),
 };
 
-const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+/**
+ * The real Bun and Deno executables of the pinned npm packages. Not `node_modules/.bin/*`: those
+ * are wrappers that run the binary as a child, so a signal to them would orphan the server.
+ */
+const req = createRequire(new URL("../../package.json", import.meta.url));
+const BIN = {
+  bun: join(dirname(req.resolve("bun/package.json")), "bin", "bun.exe"),
+  deno: join(dirname(req.resolve("deno/package.json")), "deno"),
+};
+const bin = (name: "bun" | "deno") => BIN[name];
 
 const bun: Runtime = {
   name: "bun",
