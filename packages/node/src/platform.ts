@@ -136,24 +136,13 @@ function handshakeError(error: Error & { code?: string; reason?: string }): Erro
 }
 
 /**
- * A `tls.Server` that hands sockets over after their handshake and bounds the handshake's
- * duration (Node's own `handshakeTimeout` restarts with every byte received, so a client sending
- * a byte now and then would never time out).
+ * A `tls.Server` that hands sockets over after their handshake. Node's `handshakeTimeout` counts
+ * from the accept (handshake bytes do not restart it) but only reports the timeout: the socket
+ * is destroyed here, as after any other handshake failure.
  */
 function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socket) => void): tls.Server {
   checkTLS(options);
-  const { onHandshakeError, handshakeTimeoutMs } = options;
-  // Handshakes under way, by the connection's address 4-tuple (a tls.Server's public events give
-  // the TCP socket on accept and the TLS socket afterwards, never both).
-  const pending = new Map<string, { raw: net.Socket; timer: NodeJS.Timeout }>();
-  const keyOf = (s: net.Socket) => `${s.localAddress}|${s.localPort}|${s.remoteAddress}|${s.remotePort}`;
-  const settle = (key: string) => {
-    const entry = pending.get(key);
-    if (entry !== undefined) {
-      clearTimeout(entry.timer);
-      pending.delete(key);
-    }
-  };
+  const { onHandshakeError } = options;
   let server: tls.Server;
   try {
     server = tls.createServer(
@@ -162,13 +151,13 @@ function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socke
         key: options.key,
         passphrase: options.passphrase,
         ALPNProtocols: options.alpnProtocols.length > 0 ? options.alpnProtocols : undefined,
-        handshakeTimeout: 0,
-        // Half-open only once the handshake is done: a FIN before it must close the connection.
+        handshakeTimeout: options.handshakeTimeoutMs,
+        // Half-open only once the handshake is done: a FIN before it must close the connection
+        // (with allowHalfOpen it would wait for the handshake timeout).
         allowHalfOpen: false,
         noDelay: true,
       },
       (socket) => {
-        settle(keyOf(socket));
         socket.allowHalfOpen = true;
         onConnection(new NodeSocket(socket));
       },
@@ -177,27 +166,10 @@ function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socke
     // What node:crypto accepted and OpenSSL still refuses ("ee key too small" …).
     throw tlsConfigError("ERR_TLS_BAD_CERTIFICATE", error);
   }
-  server.on("connection", (raw: net.Socket) => {
-    const key = keyOf(raw);
-    const address: Address = [raw.remoteAddress ?? "", raw.remotePort ?? 0];
-    const timer = setTimeout(() => {
-      pending.delete(key);
-      if (raw.destroyed) return;
-      raw.destroy();
-      onHandshakeError(address, Object.assign(new Error("TLS handshake timeout"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" }));
-    }, handshakeTimeoutMs);
-    timer.unref();
-    pending.set(key, { raw, timer });
-    raw.once("close", () => {
-      if (pending.get(key)?.raw === raw) settle(key);
-    });
-  });
   server.on("tlsClientError", (error: Error & { code?: string }, socket: tls.TLSSocket) => {
-    // The address is gone once the socket is closed (ECONNRESET): then the TCP socket's 'close'
-    // clears the entry, and a closed connection needs no report.
     const address: Address = [socket.remoteAddress ?? "", socket.remotePort ?? 0];
-    if (socket.remoteAddress !== undefined) settle(keyOf(socket));
     socket.destroy();
+    // ECONNRESET: the client closed first; nothing to report.
     if (error.code !== "ECONNRESET") onHandshakeError(address, handshakeError(error));
   });
   return server;
