@@ -42,6 +42,8 @@ export type SSLErrorReason =
  * A certificate, key or password that cannot be used (Python's `ssl.SSLError` from
  * `load_cert_chain`). The message is one line naming the file, e.g.
  * `the private key in 'key.pem' does not match the certificate in 'cert.pem'`.
+ *
+ * Source: Python docs, `ssl.SSLError` (`reason`); the messages are ours (docs/deviations.md).
  */
 export class SSLError extends Error {
   override readonly name = "SSLError";
@@ -50,6 +52,11 @@ export class SSLError extends Error {
   /** With `FILE_ERROR`: the runtime's error code (`ENOENT` …). */
   readonly code: string | undefined;
 
+  /**
+   * @param reason the kind of failure.
+   * @param message one line, naming the file.
+   * @param options `cause`: the underlying error; `code`: the file error's code.
+   */
   constructor(reason: SSLErrorReason, message: string, options: { cause?: unknown; code?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
@@ -145,6 +152,8 @@ function passwordText(password: string | Uint8Array): string {
  *   encrypted.
  * @throws {SSLError} `FILE_ERROR`, `NO_CERTIFICATE`, `NO_PRIVATE_KEY` or `PASSWORD_REQUIRED`.
  * @throws {TypeError} when `password` is not a string, bytes or a function returning one.
+ *
+ * Source: Python docs, `ssl.SSLContext.load_cert_chain`.
  */
 export function loadCertChain(
   readFile: (path: string) => Uint8Array,
