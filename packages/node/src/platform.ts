@@ -166,8 +166,18 @@ function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socke
     // What node:crypto accepted and OpenSSL still refuses ("ee key too small" …).
     throw tlsConfigError("ERR_TLS_BAD_CERTIFICATE", error);
   }
+  // The peer's address, taken on accept: when a handshake fails, the connection may already be
+  // reset (a client that sent an alert), and a closed socket no longer knows its peer.
+  const peers = new WeakMap<net.Socket, Address>();
+  server.on("connection", (raw: net.Socket) => peers.set(raw, [raw.remoteAddress ?? "", raw.remotePort ?? 0]));
   server.on("tlsClientError", (error: Error & { code?: string }, socket: tls.TLSSocket) => {
-    const address: Address = [socket.remoteAddress ?? "", socket.remotePort ?? 0];
+    // `_parent` is the accepted TCP socket the TLS socket wraps (not in Node's docs, but there
+    // since TLSSocket exists).
+    const raw = (socket as unknown as { _parent?: net.Socket | null })._parent;
+    const address: Address =
+      socket.remoteAddress !== undefined
+        ? [socket.remoteAddress, socket.remotePort ?? 0]
+        : ((raw ? peers.get(raw) : undefined) ?? ["", 0]);
     socket.destroy();
     // ECONNRESET: the client closed first; nothing to report.
     if (error.code !== "ECONNRESET") onHandshakeError(address, handshakeError(error));
