@@ -322,7 +322,14 @@ export class HTTPSServer extends HTTPServer {
         ...chain,
         alpnProtocols: [...this.alpnProtocols],
         handshakeTimeoutMs: timeout * 1000,
-        onHandshakeError: (remoteAddress, error) => this.handleHandshakeError(remoteAddress, error),
+        onHandshakeError: (remoteAddress, error) => {
+          // Called from the runtime's event handlers: an exception here must not end the process.
+          try {
+            this.handleHandshakeError(remoteAddress, error);
+          } catch (failure) {
+            this.platform.stderr(`${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
+          }
+        },
       },
     };
   }
