@@ -57,6 +57,11 @@ export class RawSession {
     socket.on("error", () => {});
   }
 
+  /** A session on an already connected socket (a `tls.TLSSocket` after its handshake, say). */
+  static wrap(socket: net.Socket): RawSession {
+    return new RawSession(socket);
+  }
+
   static open(port: number, host = "127.0.0.1"): Promise<RawSession> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host, allowHalfOpen: true }, () => resolve(new RawSession(socket)));

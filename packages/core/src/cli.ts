@@ -7,6 +7,7 @@
 import { parseCliArgs } from "./cliargs.js";
 import { type Platform, definePlatform } from "./platform.js";
 import type { Address, Socket } from "./platform.js";
+import { SSLError, ThreadingHTTPSServer } from "./server/https.js";
 import { ThreadingHTTPServer } from "./server/server.js";
 import { SimpleHTTPRequestHandler } from "./server/simple.js";
 
@@ -40,9 +41,14 @@ function describe(error: unknown): string {
  *   prints help: exit 0.
  * - A port in use, an address that cannot be bound, or a directory that does not exist: one
  *   line on standard error, exit 1.
- * - Otherwise prints `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...` on standard
- *   output and serves until Ctrl-C (`\nKeyboard interrupt received, exiting.`, exit 0) or SIGTERM
- *   (exit 0).
+ * - With `--tls-cert` it serves HTTPS with a `ThreadingHTTPSServer` (key from `--tls-key` or the
+ *   certificate file, password from `--tls-password-file`). A certificate or key file that cannot
+ *   be read, holds no certificate or key, or does not parse, a key that does not match the
+ *   certificate, a missing or wrong password: one line on standard error (the `SSLError`'s
+ *   message), exit 1.
+ * - Otherwise prints `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...` (`HTTPS` and
+ *   `https://` with TLS) on standard output and serves until Ctrl-C
+ *   (`\nKeyboard interrupt received, exiting.`, exit 0) or SIGTERM (exit 0).
  *
  * Source: cpython-behaviour.md §7; Python docs, "Command-line interface" of `http.server`.
  * @param platform the runtime (it is also registered with {@link definePlatform}).
@@ -61,12 +67,11 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
     prog,
   );
   if ("exitCode" in parsed) return parsed.exitCode;
-  const { options } = parsed;
+  const { options, tlsPassword } = parsed;
   const fail = (message: string, code: number) => {
     platform.stderr(`${prog}: error: ${message}\n`);
     return code;
   };
-  if (options.tlsCert) return fail("HTTPS (--tls-cert) is not supported yet", 2);
   if (options.cgi) return fail("CGI (--cgi) is not supported yet", 2);
 
   try {
@@ -86,15 +91,26 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
       await new Handler(request, clientAddress, this, { directory: options.directory, extraResponseHeaders }).handled;
     }
   }
-  const httpd = new Server([options.bind ?? "", options.port], Handler);
+  class SecureServer extends ThreadingHTTPSServer {
+    override async finishRequest(request: Socket, clientAddress: Address): Promise<void> {
+      await new Handler(request, clientAddress, this, { directory: options.directory, extraResponseHeaders }).handled;
+    }
+  }
+  // CPython tests `if args.tls_cert`: an empty path means plain HTTP.
+  const address: Address = [options.bind ?? "", options.port];
+  const httpd = options.tlsCert
+    ? new SecureServer(address, Handler, { certfile: options.tlsCert, keyfile: options.tlsKey, password: tlsPassword })
+    : new Server(address, Handler);
   try {
     await httpd.ready;
   } catch (error) {
+    if (error instanceof SSLError) return fail(error.message, 1);
     return fail(`cannot listen on ${options.bind || "all interfaces"} port ${options.port}: ${describe(error)}`, 1);
   }
   const [host, port] = httpd.serverAddress;
   const urlHost = host.includes(":") ? `[${host}]` : host;
-  platform.stdout(`Serving HTTP on ${host} port ${port} (http://${urlHost}:${port}/) ...\n`);
+  const scheme = options.tlsCert ? "HTTPS" : "HTTP";
+  platform.stdout(`Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...\n`);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (message: string) => {

@@ -9,16 +9,70 @@
 /** A socket address as Python's `(host, port)` tuple. */
 export type Address = [host: string, port: number];
 
-/** TLS settings for a listening socket (PEM text, already read from files). */
+/**
+ * Why a TLS configuration was refused: the `code` of the error {@link Platform.listen} rejects
+ * with when it cannot use {@link TLSListenOptions}. The core turns it into an `SSLError` naming
+ * the files (see `HTTPSServer`).
+ * - `ERR_TLS_BAD_CERTIFICATE`: a certificate block is not a valid X.509 certificate, or the TLS
+ *   library refuses the configuration for another reason.
+ * - `ERR_TLS_BAD_KEY`: the key block is not a valid private key.
+ * - `ERR_TLS_BAD_PASSWORD`: the key is encrypted and {@link TLSListenOptions.passphrase} does not
+ *   decrypt it (or is missing).
+ * - `ERR_TLS_KEY_MISMATCH`: the key is not the private key of the first certificate.
+ */
+export type TLSConfigErrorCode =
+  | "ERR_TLS_BAD_CERTIFICATE"
+  | "ERR_TLS_BAD_KEY"
+  | "ERR_TLS_BAD_PASSWORD"
+  | "ERR_TLS_KEY_MISMATCH";
+
+/**
+ * Why a TLS handshake failed: the `code` of the error passed to
+ * {@link TLSListenOptions.onHandshakeError}. Other codes are allowed (the error's `message` then
+ * says what happened, in a few words such as `wrong version number`).
+ * - `ERR_TLS_HANDSHAKE_TIMEOUT`: not completed within {@link TLSListenOptions.handshakeTimeoutMs}.
+ * - `ERR_TLS_HTTP_REQUEST`: the client sent plain HTTP (OpenSSL's `http request`).
+ * - `ECONNRESET`: the client closed or reset the connection before the handshake completed.
+ */
+export type TLSHandshakeErrorCode = "ERR_TLS_HANDSHAKE_TIMEOUT" | "ERR_TLS_HTTP_REQUEST" | "ECONNRESET";
+
+/**
+ * TLS settings for a listening socket. The core has read the files and picked out the PEM blocks;
+ * the adapter decrypts and checks them, listens, and runs every handshake on its own.
+ *
+ * What a TLS {@link Platform.listen} must do:
+ * - Reject with an `Error` whose `code` is a {@link TLSConfigErrorCode} when the certificate, the
+ *   key or the passphrase cannot be used (before binding the port).
+ * - Offer {@link alpnProtocols}; a client whose ALPN list holds none of them fails the handshake
+ *   (RFC 7301 `no_application_protocol`).
+ * - Call `onConnection` only once a connection's handshake has completed; a pending handshake
+ *   never delays another connection, and the socket handed over reads and writes plaintext.
+ * - Close a connection whose handshake fails, or has not completed {@link handshakeTimeoutMs}
+ *   after it was accepted, and report it once through {@link onHandshakeError}.
+ * - Keep half-close after the handshake, as for TCP (the peer's FIN or `close_notify` is `end`).
+ */
 export interface TLSListenOptions {
-  /** Certificate chain, PEM. */
+  /** Certificate chain, PEM: one or more `CERTIFICATE` blocks, the server's certificate first. */
   cert: string;
-  /** Private key, PEM (PKCS#8, PKCS#1 or SEC1; possibly encrypted). */
+  /**
+   * Private key, PEM: one block, `PRIVATE KEY` (PKCS#8), `RSA PRIVATE KEY` (PKCS#1), `EC PRIVATE
+   * KEY` (SEC1), or an encrypted one: `ENCRYPTED PRIVATE KEY`, or PKCS#1/SEC1 with
+   * `Proc-Type: 4,ENCRYPTED` (OpenSSL's legacy encryption).
+   */
   key: string;
-  /** Passphrase of an encrypted key. */
+  /** Passphrase of an encrypted key; given only when the key is encrypted. */
   passphrase?: string;
-  /** ALPN protocol names offered, e.g. `["http/1.1"]`. */
+  /** ALPN protocol names offered, in order of preference, e.g. `["http/1.1"]`; `[]` for none. */
   alpnProtocols: string[];
+  /** Milliseconds a handshake may take, counted from the accept (> 0). */
+  handshakeTimeoutMs: number;
+  /**
+   * Called once for each connection closed because its handshake failed or timed out.
+   * @param remoteAddress the client's address.
+   * @param error `code` is a {@link TLSHandshakeErrorCode} or the runtime's own; `message` a
+   *   short reason.
+   */
+  onHandshakeError(remoteAddress: Address, error: Error & { code?: string }): void;
 }
 
 /** How to listen. */
@@ -34,7 +88,10 @@ export interface ListenOptions {
   backlog: number;
   /** Allow binding a port that another socket may also bind (SO_REUSEPORT, where supported). */
   reusePort: boolean;
-  /** Serve TLS with these settings. */
+  /**
+   * Serve TLS with these settings (see {@link TLSListenOptions} for what the adapter must do);
+   * sockets are then handed over after their handshake.
+   */
   tls?: TLSListenOptions;
 }
 
@@ -58,7 +115,7 @@ export interface SocketEvents {
   drain(): void;
 }
 
-/** A connected socket (TCP or TLS, after the handshake). */
+/** A connected socket (TCP, or TLS after its handshake: bytes are plaintext). */
 export interface Socket {
   /** The peer's address. */
   readonly remoteAddress: Address;
@@ -152,7 +209,11 @@ export interface Platform {
   readonly name: string;
   /** Runtime version, e.g. `"20.20.2"`. */
   readonly version: string;
-  /** Listens; `onConnection` is called with every accepted socket. */
+  /**
+   * Listens; `onConnection` is called with every accepted socket (with TLS: once its handshake
+   * completed). Rejects with the runtime's bind error (`code: 'EADDRINUSE'` …) or, with TLS, a
+   * {@link TLSConfigErrorCode}.
+   */
   listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener>;
   /** The file system. */
   readonly fs: FileSystem;

@@ -1,24 +1,29 @@
 /**
- * The Node.js implementation of `@httpserver/core`'s {@link Platform}: `node:net` sockets,
- * `node:fs` files, timers and the standard streams.
+ * The Node.js implementation of `@httpserver/core`'s {@link Platform}: `node:net` and `node:tls`
+ * sockets, `node:fs` files, timers and the standard streams.
  * @module
  */
 
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as net from "node:net";
 import * as os from "node:os";
-import type {
-  Address,
-  FileHandle,
-  FileStat,
-  FileSystem,
-  ListenOptions,
-  Listener,
-  Platform,
-  Socket,
-  SocketEvents,
-  Timer,
+import * as tls from "node:tls";
+import {
+  type Address,
+  type FileHandle,
+  type FileStat,
+  type FileSystem,
+  type ListenOptions,
+  type Listener,
+  type Platform,
+  type Socket,
+  type SocketEvents,
+  type TLSConfigErrorCode,
+  type TLSListenOptions,
+  type Timer,
+  pemBlocks,
 } from "@httpserver/core";
 
 /** A `node:net` socket behind the core's {@link Socket} interface. */
@@ -90,8 +95,101 @@ function listenOn(server: net.Server, options: net.ListenOptions): Promise<void>
   });
 }
 
+/** An `Error` with a `code`, as the core expects from a refused TLS configuration. */
+function tlsConfigError(code: TLSConfigErrorCode, cause: unknown): Error {
+  const reason = (cause as { reason?: unknown } | null)?.reason;
+  const message = typeof reason === "string" ? reason : cause instanceof Error ? cause.message : String(cause);
+  return Object.assign(new Error(message, { cause }), { code });
+}
+
+/**
+ * Checks the certificates and the key with node:crypto before listening, so that each problem
+ * gets its own code (tls.createSecureContext reports them all as OpenSSL errors).
+ */
+function checkTLS(options: TLSListenOptions): void {
+  let leaf: crypto.X509Certificate | undefined;
+  for (const block of pemBlocks(options.cert)) {
+    try {
+      const certificate = new crypto.X509Certificate(block.text);
+      leaf ??= certificate;
+    } catch (error) {
+      throw tlsConfigError("ERR_TLS_BAD_CERTIFICATE", error);
+    }
+  }
+  let key: crypto.KeyObject;
+  try {
+    key = crypto.createPrivateKey({ key: options.key, passphrase: options.passphrase, format: "pem" });
+  } catch (error) {
+    // A wrong password can also decrypt to bytes that do not parse.
+    const encrypted = pemBlocks(options.key).some((block) => block.encrypted);
+    throw tlsConfigError(encrypted ? "ERR_TLS_BAD_PASSWORD" : "ERR_TLS_BAD_KEY", error);
+  }
+  if (leaf !== undefined && !leaf.checkPrivateKey(key)) {
+    throw tlsConfigError("ERR_TLS_KEY_MISMATCH", new Error("key values mismatch"));
+  }
+}
+
+/** The core's code and a short reason for a `'tlsClientError'`. */
+function handshakeError(error: Error & { code?: string; reason?: string }): Error & { code?: string } {
+  const code = error.code === "ERR_SSL_HTTP_REQUEST" ? "ERR_TLS_HTTP_REQUEST" : error.code;
+  return Object.assign(new Error(error.reason ?? error.message, { cause: error }), { code });
+}
+
+/**
+ * A `tls.Server` that hands sockets over after their handshake. Node's `handshakeTimeout` counts
+ * from the accept (handshake bytes do not restart it) but only reports the timeout: the socket
+ * is destroyed here, as after any other handshake failure.
+ */
+function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socket) => void): tls.Server {
+  checkTLS(options);
+  const { onHandshakeError } = options;
+  let server: tls.Server;
+  try {
+    server = tls.createServer(
+      {
+        cert: options.cert,
+        key: options.key,
+        passphrase: options.passphrase,
+        ALPNProtocols: options.alpnProtocols.length > 0 ? options.alpnProtocols : undefined,
+        handshakeTimeout: options.handshakeTimeoutMs,
+        // Half-open only once the handshake is done: a FIN before it must close the connection
+        // (with allowHalfOpen it would wait for the handshake timeout).
+        allowHalfOpen: false,
+        noDelay: true,
+      },
+      (socket) => {
+        socket.allowHalfOpen = true;
+        onConnection(new NodeSocket(socket));
+      },
+    );
+  } catch (error) {
+    // What node:crypto accepted and OpenSSL still refuses ("ee key too small" …).
+    throw tlsConfigError("ERR_TLS_BAD_CERTIFICATE", error);
+  }
+  // The peer's address, taken on accept: when a handshake fails, the connection may already be
+  // reset (a client that sent an alert), and a closed socket no longer knows its peer.
+  const peers = new WeakMap<net.Socket, Address>();
+  server.on("connection", (raw: net.Socket) => peers.set(raw, [raw.remoteAddress ?? "", raw.remotePort ?? 0]));
+  server.on("tlsClientError", (error: Error & { code?: string }, socket: tls.TLSSocket) => {
+    // `_parent` is the accepted TCP socket the TLS socket wraps (not in Node's docs, but there
+    // since TLSSocket exists).
+    const raw = (socket as unknown as { _parent?: net.Socket | null })._parent;
+    const address: Address =
+      socket.remoteAddress !== undefined
+        ? [socket.remoteAddress, socket.remotePort ?? 0]
+        : ((raw ? peers.get(raw) : undefined) ?? ["", 0]);
+    socket.destroy();
+    // ECONNRESET: the client closed first; nothing to report.
+    if (error.code !== "ECONNRESET") onHandshakeError(address, handshakeError(error));
+  });
+  return server;
+}
+
 async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => onConnection(new NodeSocket(socket)));
+  const server =
+    options.tls === undefined
+      ? net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => onConnection(new NodeSocket(socket)))
+      : createTLSServer(options.tls, onConnection);
   const base: net.ListenOptions = { port: options.port, backlog: options.backlog };
   if (options.reusePort) (base as { reusePort?: boolean }).reusePort = true;
   const wildcard = options.host === "" || options.host === "::";

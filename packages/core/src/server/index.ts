@@ -22,6 +22,18 @@ export {
 } from "./handler.js";
 export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass } from "./server.js";
 export {
+  HTTPSServer,
+  SSLError,
+  ThreadingHTTPSServer,
+  loadCertChain,
+  pemBlocks,
+  type CertChain,
+  type HTTPSServerOptions,
+  type PEMBlock,
+  type SSLErrorReason,
+  type TLSPassword,
+} from "./https.js";
+export {
   BytesIO,
   FileSource,
   SimpleHTTPRequestHandler,
