@@ -26,7 +26,8 @@ export function rawExchange(
     socket.on("data", (c) => chunks.push(c));
     socket.on("end", () => finish(true));
     socket.on("close", () => finish(true));
-    socket.on("error", (e) => (chunks.length > 0 ? finish(true) : reject(e)));
+    // A reset closes the connection too (CPython resets plain HTTP sent to its HTTPS port).
+    socket.on("error", (e: NodeJS.ErrnoException) => (chunks.length > 0 || e.code === "ECONNRESET" ? finish(true) : reject(e)));
     socket.write(data, () => {
       if (options.halfClose) socket.end();
     });

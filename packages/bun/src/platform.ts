@@ -4,6 +4,7 @@
  * @module
  */
 
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as os from "node:os";
@@ -17,8 +18,10 @@ import type {
   Platform,
   Socket,
   SocketEvents,
+  TLSListenOptions,
   Timer,
 } from "@httpserver/core";
+import { checkTLSConfig } from "@httpserver/core";
 import type { Socket as BunSocket, SocketHandler } from "bun";
 
 /** Bytes queued in JavaScript before `write` reports backpressure. */
@@ -40,6 +43,8 @@ class BunConnection implements Socket {
   #ending = false;
   #queue: Uint8Array[] = [];
   #queued = 0;
+  /** For TLS: set until the handshake completes or fails. */
+  pendingHandshake: ReturnType<typeof setTimeout> | null = null;
 
   constructor(socket: BunSocket<BunConnection>) {
     this.#socket = socket;
@@ -63,6 +68,7 @@ class BunConnection implements Socket {
   onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.pendingHandshake !== null) clearTimeout(this.pendingHandshake);
     this.#queue = [];
     this.#queued = 0;
     this.#events?.close();
@@ -137,18 +143,91 @@ const handlers: SocketHandler<BunConnection> = {
   error: (socket) => socket.data?.onClose(),
 };
 
+/** ALPN protocol names in TLS wire format (length-prefixed), which Bun requires. */
+function alpnWireFormat(names: string[]): Uint8Array {
+  const encoder = new TextEncoder();
+  const parts = names.map((name) => encoder.encode(name));
+  const out = new Uint8Array(parts.reduce((n, p) => n + 1 + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out[at++] = part.length;
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Socket handlers for a TLS listener: the core gets the socket from Bun's `handshake` callback;
+ * a timer from the accept bounds the handshake; a failed or late one is closed and reported.
+ */
+function tlsHandlers(options: TLSListenOptions, onConnection: (socket: Socket) => void) {
+  const fail = (connection: BunConnection, code: string | undefined, message: string) => {
+    if (connection.pendingHandshake === null) return;
+    clearTimeout(connection.pendingHandshake);
+    connection.pendingHandshake = null;
+    options.onHandshakeError(connection.remoteAddress, Object.assign(new Error(message), { code }));
+    connection.destroy();
+  };
+  return {
+    ...handlers,
+    open(socket: BunSocket<BunConnection>) {
+      const connection = new BunConnection(socket);
+      socket.data = connection;
+      connection.pendingHandshake = setTimeout(
+        () => fail(connection, "ERR_TLS_HANDSHAKE_TIMEOUT", "handshake timed out"),
+        options.handshakeTimeoutMs,
+      );
+      connection.pendingHandshake.unref();
+    },
+    handshake(socket: BunSocket<BunConnection>, success: boolean, error: Error | null) {
+      const connection = socket.data;
+      if (connection.pendingHandshake === null) return;
+      if (!success) {
+        // BoringSSL's "error:1000009c:SSL routines:OPENSSL_internal:HTTP_REQUEST" → "http request".
+        const raw = error?.message ?? "handshake failed";
+        const reason = /^error:[0-9a-f]+:[^:]*:[^:]*:(.+)$/i.exec(raw)?.[1]?.replace(/_/g, " ").toLowerCase() ?? raw;
+        const code = reason === "http request" ? "ERR_TLS_HTTP_REQUEST" : (error as { code?: string } | null)?.code;
+        return fail(connection, code, reason);
+      }
+      clearTimeout(connection.pendingHandshake);
+      connection.pendingHandshake = null;
+      onConnection(connection);
+    },
+    close(socket: BunSocket<BunConnection>) {
+      const connection = socket.data;
+      // Closed before the handshake: by the client (not reported) or by a TLS error.
+      if (connection?.pendingHandshake != null) {
+        clearTimeout(connection.pendingHandshake);
+        connection.pendingHandshake = null;
+      }
+      connection?.onClose();
+    },
+  };
+}
+
 async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
   const wildcard = options.host === "" || options.host === "::";
-  const open = (socket: BunSocket<BunConnection>) => {
-    socket.data = new BunConnection(socket);
-    onConnection(socket.data);
-  };
-  const config = {
-    port: options.port,
-    allowHalfOpen: true,
-    reusePort: options.reusePort,
-    socket: { ...handlers, open },
-  };
+  const tls = options.tls;
+  let socket: SocketHandler<BunConnection>;
+  let tlsConfig: object | undefined;
+  if (tls === undefined) {
+    const open = (bunSocket: BunSocket<BunConnection>) => {
+      bunSocket.data = new BunConnection(bunSocket);
+      onConnection(bunSocket.data);
+    };
+    socket = { ...handlers, open };
+  } else {
+    checkTLSConfig(tls, crypto);
+    socket = tlsHandlers(tls, onConnection);
+    tlsConfig = {
+      cert: tls.cert,
+      key: tls.key,
+      passphrase: tls.passphrase,
+      ALPNProtocols: tls.alpnProtocols.length > 0 ? alpnWireFormat(tls.alpnProtocols) : undefined,
+    };
+  }
+  const config = { port: options.port, allowHalfOpen: true, reusePort: options.reusePort, socket, tls: tlsConfig };
   let server;
   try {
     server = Bun.listen<BunConnection>({ ...config, hostname: wildcard ? "::" : options.host });

@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as crypto from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import type {
   Address,
@@ -17,8 +18,10 @@ import type {
   Platform,
   Socket,
   SocketEvents,
+  TLSListenOptions,
   Timer,
 } from "@httpserver/core";
+import { checkTLSConfig } from "@httpserver/core";
 
 /** Bytes queued before `write` reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -164,18 +167,79 @@ class DenoConnection implements Socket {
   }
 }
 
+/**
+ * Completes one TLS handshake, bounded by the timeout, then hands the connection over; runs for
+ * each connection on its own, so a stalled handshake delays no one else.
+ */
+async function handshake(conn: Deno.TlsConn, options: TLSListenOptions, onConnection: (socket: Socket) => void) {
+  const address = hostOf(conn.remoteAddr);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+    options.onHandshakeError(address, Object.assign(new Error("handshake timed out"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" }));
+  }, options.handshakeTimeoutMs) as unknown as number;
+  Deno.unrefTimer(timer);
+  try {
+    await conn.handshake();
+  } catch (error) {
+    clearTimeout(timer);
+    if (timedOut) return;
+    try {
+      conn.close();
+    } catch {
+      // already closed
+    }
+    // The client closed before finishing: not worth a log line (as ECONNRESET elsewhere).
+    if (error instanceof Deno.errors.UnexpectedEof || error instanceof Deno.errors.ConnectionReset) return;
+    const message = error instanceof Error ? error.message : String(error);
+    options.onHandshakeError(address, Object.assign(new Error(message), { code: (error as Error).name }));
+    return;
+  }
+  clearTimeout(timer);
+  if (!timedOut) onConnection(new DenoConnection(conn));
+}
+
+/** `Deno.listenTls` takes no passphrase: an encrypted key is decrypted to PKCS#8 first. */
+function plainKey(options: TLSListenOptions): string {
+  if (options.passphrase === undefined) return options.key;
+  return crypto
+    .createPrivateKey({ key: options.key, passphrase: options.passphrase, format: "pem" })
+    .export({ type: "pkcs8", format: "pem" }) as string;
+}
+
 async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
   const wildcard = options.host === "" || options.host === "::";
+  const tls = options.tls;
+  if (tls !== undefined) checkTLSConfig(tls, crypto);
+  const open = (hostname: string): Deno.Listener =>
+    tls === undefined
+      ? Deno.listen({ hostname, port: options.port, tcpBacklog: options.backlog })
+      : Deno.listenTls({
+          hostname,
+          port: options.port,
+          tcpBacklog: options.backlog,
+          cert: tls.cert,
+          key: plainKey(tls),
+          alpnProtocols: tls.alpnProtocols.length > 0 ? tls.alpnProtocols : undefined,
+        });
   let listener: Deno.Listener;
   try {
-    listener = Deno.listen({ hostname: wildcard ? "::" : options.host, port: options.port });
+    listener = open(wildcard ? "::" : options.host);
   } catch (error) {
     if (!wildcard || !(error instanceof Deno.errors.AddrNotAvailable)) throw error;
-    listener = Deno.listen({ hostname: "0.0.0.0", port: options.port });
+    listener = open("0.0.0.0");
   }
   const accept = async () => {
     try {
-      for await (const conn of listener) onConnection(new DenoConnection(conn));
+      for await (const conn of listener) {
+        if (tls === undefined) onConnection(new DenoConnection(conn));
+        else void handshake(conn as Deno.TlsConn, tls, onConnection);
+      }
     } catch {
       // the listener was closed
     }

@@ -20,10 +20,10 @@ import {
   type Platform,
   type Socket,
   type SocketEvents,
-  type TLSConfigErrorCode,
   type TLSListenOptions,
   type Timer,
-  pemBlocks,
+  checkTLSConfig,
+  tlsConfigError,
 } from "@httpserver/core";
 
 /** A `node:net` socket behind the core's {@link Socket} interface. */
@@ -95,40 +95,6 @@ function listenOn(server: net.Server, options: net.ListenOptions): Promise<void>
   });
 }
 
-/** An `Error` with a `code`, as the core expects from a refused TLS configuration. */
-function tlsConfigError(code: TLSConfigErrorCode, cause: unknown): Error {
-  const reason = (cause as { reason?: unknown } | null)?.reason;
-  const message = typeof reason === "string" ? reason : cause instanceof Error ? cause.message : String(cause);
-  return Object.assign(new Error(message, { cause }), { code });
-}
-
-/**
- * Checks the certificates and the key with node:crypto before listening, so that each problem
- * gets its own code (tls.createSecureContext reports them all as OpenSSL errors).
- */
-function checkTLS(options: TLSListenOptions): void {
-  let leaf: crypto.X509Certificate | undefined;
-  for (const block of pemBlocks(options.cert)) {
-    try {
-      const certificate = new crypto.X509Certificate(block.text);
-      leaf ??= certificate;
-    } catch (error) {
-      throw tlsConfigError("ERR_TLS_BAD_CERTIFICATE", error);
-    }
-  }
-  let key: crypto.KeyObject;
-  try {
-    key = crypto.createPrivateKey({ key: options.key, passphrase: options.passphrase, format: "pem" });
-  } catch (error) {
-    // A wrong password can also decrypt to bytes that do not parse.
-    const encrypted = pemBlocks(options.key).some((block) => block.encrypted);
-    throw tlsConfigError(encrypted ? "ERR_TLS_BAD_PASSWORD" : "ERR_TLS_BAD_KEY", error);
-  }
-  if (leaf !== undefined && !leaf.checkPrivateKey(key)) {
-    throw tlsConfigError("ERR_TLS_KEY_MISMATCH", new Error("key values mismatch"));
-  }
-}
-
 /** The core's code and a short reason for a `'tlsClientError'`. */
 function handshakeError(error: Error & { code?: string; reason?: string }): Error & { code?: string } {
   const code = error.code === "ERR_SSL_HTTP_REQUEST" ? "ERR_TLS_HTTP_REQUEST" : error.code;
@@ -141,7 +107,7 @@ function handshakeError(error: Error & { code?: string; reason?: string }): Erro
  * is destroyed here, as after any other handshake failure.
  */
 function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socket) => void): tls.Server {
-  checkTLS(options);
+  checkTLSConfig(options, crypto);
   const { onHandshakeError } = options;
   let server: tls.Server;
   try {

@@ -42,3 +42,4 @@ export {
 } from "./simple.js";
 export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
 export { joinPath, normpath, quote, unquote, unquoteLenient, urlsplit, urlunsplit, type SplitResult } from "./urls.js";
+export { checkTLSConfig, tlsConfigError, type TLSCheckCrypto } from "./tlsconfig.js";

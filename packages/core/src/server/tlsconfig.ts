@@ -1,0 +1,55 @@
+/**
+ * The check every platform makes of a TLS configuration before it listens (the contract of
+ * `TLSListenOptions`), written once: each problem gets its own code, so the core reports the
+ * same `SSLError` on every runtime. The runtime's crypto module is passed in (Node, Bun and Deno
+ * all provide `node:crypto`), keeping this module free of runtime APIs.
+ * @module
+ */
+
+import type { TLSConfigErrorCode, TLSListenOptions } from "../platform.js";
+import { pemBlocks } from "./https.js";
+
+/** The parts of `node:crypto` the check uses. */
+export interface TLSCheckCrypto {
+  X509Certificate: new (pem: string) => { checkPrivateKey(key: never): boolean };
+  createPrivateKey(options: { key: string; passphrase?: string; format: "pem" }): unknown;
+}
+
+/**
+ * An `Error` with a `code`, as the core expects from a refused TLS configuration; the message is
+ * OpenSSL's reason when the cause carries one.
+ */
+export function tlsConfigError(code: TLSConfigErrorCode, cause: unknown): Error & { code: TLSConfigErrorCode } {
+  const reason = (cause as { reason?: unknown } | null)?.reason;
+  const message = typeof reason === "string" ? reason : cause instanceof Error ? cause.message : String(cause);
+  return Object.assign(new Error(message, { cause }), { code });
+}
+
+/**
+ * Checks the certificate chain and the key of `options`: every `CERTIFICATE` block parses, the key
+ * parses (with its passphrase when encrypted), and it is the private key of the first certificate.
+ * @throws an error whose `code` is `ERR_TLS_BAD_CERTIFICATE`, `ERR_TLS_BAD_KEY`,
+ *   `ERR_TLS_BAD_PASSWORD` or `ERR_TLS_KEY_MISMATCH` (see `TLSConfigErrorCode`).
+ */
+export function checkTLSConfig(options: TLSListenOptions, crypto: TLSCheckCrypto): void {
+  let leaf: { checkPrivateKey(key: never): boolean } | undefined;
+  for (const block of pemBlocks(options.cert)) {
+    try {
+      const certificate = new crypto.X509Certificate(block.text);
+      leaf ??= certificate;
+    } catch (error) {
+      throw tlsConfigError("ERR_TLS_BAD_CERTIFICATE", error);
+    }
+  }
+  let key: unknown;
+  try {
+    key = crypto.createPrivateKey({ key: options.key, passphrase: options.passphrase, format: "pem" });
+  } catch (error) {
+    // A wrong password can also decrypt to bytes that do not parse.
+    const encrypted = pemBlocks(options.key).some((block) => block.encrypted);
+    throw tlsConfigError(encrypted ? "ERR_TLS_BAD_PASSWORD" : "ERR_TLS_BAD_KEY", error);
+  }
+  if (leaf !== undefined && !leaf.checkPrivateKey(key as never)) {
+    throw tlsConfigError("ERR_TLS_KEY_MISMATCH", new Error("key values mismatch"));
+  }
+}
