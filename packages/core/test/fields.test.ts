@@ -149,6 +149,20 @@ describe("head limits (cpython-behaviour.md §1.1, §1.2 step 10, §1.6)", () =>
     });
   });
 
+  it("a request line of exactly 65536 bytes ended by EOF is a line, not a 414 (CPython readline(65537), §1.1)", () => {
+    // Checked on CPython 3.13: handle_one_request() serves it.
+    const line = "GET /" + "a".repeat(65536 - "GET / HTTP/1.1".length) + " HTTP/1.1";
+    expect(line.length).toBe(65536);
+    expect(summary(scan(line))[0]).toBe(`request GET ${line.slice(4, -9)} HTTP/1.1`);
+    expect(errorOf(line + "x").status).toBe(414);
+  });
+
+  it("a field line of exactly 65536 bytes ended by EOF is a field, not a 431 (§1.2 step 10)", () => {
+    const field = "X: " + "v".repeat(65533);
+    expect(scan(RL + field)[0]).toMatchObject({ type: "request", fields: ["X", "v".repeat(65533)] });
+    expect(errorOf(RL + field + "v").code).toBe("FIELD_LINE_TOO_LONG");
+  });
+
   it("honours configured limits (maxFieldLines, maxLineBytes)", () => {
     const limits = { maxFieldLines: 4, maxLineBytes: 32 };
     expect(requestOf(head("A: 1", "B: 2", "C: 3"), { limits }).fields.length).toBe(6);

@@ -312,7 +312,9 @@ export class ServerConnection {
       let lf = this.#scan < end ? buf.indexOf(LF, this.#scan) : -1;
       if (lf >= end) lf = -1;
       if (lf < 0) {
-        if (end - start >= this.#maxLine) return this.#fail(new ProtocolError(414, "LINE_TOO_LONG", "URI Too Long", undefined, "", ""));
+        // More than maxLine bytes without LF can only end as a line that is too long; exactly
+        // maxLine bytes may still be a whole line at EOF (CPython's readline(65537)).
+        if (end - start > this.#maxLine) return this.#fail(new ProtocolError(414, "LINE_TOO_LONG", "URI Too Long", undefined, "", ""));
         if (!this.#eof) {
           this.#scan = end;
           return NEED_DATA;
@@ -351,7 +353,7 @@ export class ServerConnection {
       let lf = scan < end ? buf.indexOf(LF, scan) : -1;
       if (lf >= end) lf = -1;
       if (lf < 0) {
-        if (end - lineStart >= this.#maxLine) return this.#fail(this.#lineTooLong(line));
+        if (end - lineStart > this.#maxLine) return this.#fail(this.#lineTooLong(line));
         if (end - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
         if (this.#eof) return this.#fieldsAtEOF(lineStart);
         this.#lineStart = lineStart;
