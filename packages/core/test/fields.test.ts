@@ -200,6 +200,14 @@ describe("EOF inside the head (cpython-behaviour.md §1.2 step 10: EOF ends the 
     expect(scan("GET / HTTP/1.1\r\n")[0]).toMatchObject({ type: "request", fields: [] });
   });
 
+  it("a 100th field line ended by EOF → 431 `Too many headers`; 99 fields then EOF are accepted (§1.2 step 10)", () => {
+    // CPython appends the partial line, then b'' at EOF: 101 entries > 100 (checked on 3.13).
+    const fields = Array.from({ length: 99 }, (_, i) => `H${i}: ${i}\r\n`).join("");
+    expect(summary(scan(RL + fields + "Last: x"))).toEqual(["error 431 TOO_MANY_FIELDS"]);
+    expect(scan(RL + fields)[0]).toMatchObject({ type: "request" });
+    expect(scan(RL + fields.slice(0, -2))[0]).toMatchObject({ type: "request" });
+  });
+
   it("a partial line at EOF is still checked (obs-fold, no colon)", () => {
     expect(errorOf("GET / HTTP/1.1\r\nA: 1\r\n b").code).toBe("OBS_FOLD");
     expect(errorOf("GET / HTTP/1.1\r\nA: 1\r\nnocolon").code).toBe("BAD_FIELD_LINE");

@@ -364,28 +364,21 @@ export class ServerConnection {
       if (lf === lineStart || (lf === lineStart + 1 && buf[lineStart] === CR)) {
         return this.#finishHead(buf, this.#fieldsStart, lineStart, lf + 1);
       }
-      if (++this.#fieldLines >= this.#maxFieldLines) {
-        return this.#fail(
-          new ProtocolError(
-            431,
-            "TOO_MANY_FIELDS",
-            "Too many headers",
-            `got more than ${this.#maxFieldLines} headers`,
-            line.requestline,
-            line.version,
-          ),
-        );
-      }
+      if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(line));
       if (lf + 1 - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
       lineStart = scan = lf + 1;
     }
   }
 
-  /** EOF inside the field section: CPython takes a last line without LF, then ends the head. */
+  /**
+   * EOF inside the field section: CPython takes a last line without LF, then ends the head. That
+   * line counts toward the field-line limit like one ended by LF.
+   */
   #fieldsAtEOF(lineStart: number): ConnectionEvent {
     const start = this.#fieldsStart;
     const end = this.#end;
     if (lineStart === end) return this.#finishHead(this.#buf, start, end, end);
+    if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(this.#line!));
     const copy = new Uint8Array(end - start + 1);
     copy.set(this.#buf.subarray(start, end));
     copy[copy.length - 1] = LF;
@@ -398,6 +391,17 @@ export class ServerConnection {
       "FIELD_LINE_TOO_LONG",
       "Line too long",
       `got more than ${this.#maxLine} bytes when reading header line`,
+      line.requestline,
+      line.version,
+    );
+  }
+
+  #tooManyFields(line: RequestLine): ProtocolError {
+    return new ProtocolError(
+      431,
+      "TOO_MANY_FIELDS",
+      "Too many headers",
+      `got more than ${this.#maxFieldLines} headers`,
       line.requestline,
       line.version,
     );
