@@ -208,6 +208,11 @@ describe("EOF inside the head (cpython-behaviour.md §1.2 step 10: EOF ends the 
     expect(scan(RL + fields.slice(0, -2))[0]).toMatchObject({ type: "request" });
   });
 
+  it("the CR of the empty line then EOF ends the head (CPython's e-mail parser ends a line at CR)", () => {
+    expect(summary(scan(RL + "Host: a\r\n\r"))).toEqual(["request GET / HTTP/1.1", "end", "closed"]);
+    expect(scan(RL + "\r")[0]).toMatchObject({ type: "request", fields: [] });
+  });
+
   it("a partial line at EOF is still checked (obs-fold, no colon)", () => {
     expect(errorOf("GET / HTTP/1.1\r\nA: 1\r\n b").code).toBe("OBS_FOLD");
     expect(errorOf("GET / HTTP/1.1\r\nA: 1\r\nnocolon").code).toBe("BAD_FIELD_LINE");

@@ -372,12 +372,14 @@ export class ServerConnection {
 
   /**
    * EOF inside the field section: CPython takes a last line without LF, then ends the head. That
-   * line counts toward the field-line limit like one ended by LF.
+   * line is checked like one ended by LF: a lone CR is the empty line, anything else counts
+   * toward the field-line limit.
    */
   #fieldsAtEOF(lineStart: number): ConnectionEvent {
     const start = this.#fieldsStart;
     const end = this.#end;
     if (lineStart === end) return this.#finishHead(this.#buf, start, end, end);
+    if (end - lineStart === 1 && this.#buf[lineStart] === CR) return this.#finishHead(this.#buf, start, lineStart, end);
     if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(this.#line!));
     const copy = new Uint8Array(end - start + 1);
     copy.set(this.#buf.subarray(start, end));
