@@ -185,6 +185,32 @@ describe("head limits (cpython-behaviour.md §1.1, §1.2 step 10, §1.6)", () =>
   });
 });
 
+describe("head limits do not depend on how the bytes arrive (DESIGN.md: split invariance)", () => {
+  // Each of these gave a different error (or none) byte by byte than whole.
+  it("the empty line may straddle maxHeadBytes, whole or byte by byte", () => {
+    const limits = { maxHeadBytes: 40 };
+    const upTo40 = RL + "X: " + "a".repeat(40 - 16 - 5) + "\r\n";
+    expect(upTo40.length).toBe(40);
+    expect(summary(scan(upTo40 + "\r\n", { limits }))).toEqual(["request GET / HTTP/1.1", "end", "closed"]);
+    expect(errorOf(upTo40 + "Y: 1\r\n\r\n", { limits }).code).toBe("HEAD_TOO_LARGE");
+  });
+
+  it("a field line over maxLineBytes that also crosses maxHeadBytes is always `Line too long`", () => {
+    const limits = { maxHeadBytes: 40, maxLineBytes: 30 };
+    expect(errorOf(RL + "A: 1\r\nB: " + "b".repeat(40) + "\r\n\r\n", { limits }).code).toBe("FIELD_LINE_TOO_LONG");
+  });
+
+  it("the field line over maxFieldLines that also crosses maxHeadBytes is always `Too many headers`", () => {
+    const limits = { maxHeadBytes: 40, maxFieldLines: 3 };
+    expect(errorOf(RL + "A: 1\r\nB: 2\r\nC: " + "c".repeat(30) + "\r\n\r\n", { limits }).code).toBe("TOO_MANY_FIELDS");
+  });
+
+  it("a partial line ended by EOF counts toward maxHeadBytes", () => {
+    const limits = { maxHeadBytes: 40 };
+    expect(errorOf(RL + "X: " + "a".repeat(30), { limits }).code).toBe("HEAD_TOO_LARGE");
+  });
+});
+
 describe("EOF inside the head (cpython-behaviour.md §1.2 step 10: EOF ends the headers)", () => {
   it("EOF after a complete field line ends the head", () => {
     expect(summary(scan("GET / HTTP/1.1\r\nHost: a\r\n"))).toEqual(["request GET / HTTP/1.1", "end", "closed"]);

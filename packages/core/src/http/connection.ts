@@ -353,8 +353,9 @@ export class ServerConnection {
       let lf = scan < end ? buf.indexOf(LF, scan) : -1;
       if (lf >= end) lf = -1;
       if (lf < 0) {
+        // The partial line is bounded by maxLine; the head size is checked when a line ends, in
+        // the same order whether the bytes came at once or one by one (split invariance).
         if (end - lineStart > this.#maxLine) return this.#fail(this.#lineTooLong(line));
-        if (end - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
         if (this.#eof) return this.#fieldsAtEOF(lineStart);
         this.#lineStart = lineStart;
         this.#scan = end;
@@ -373,14 +374,16 @@ export class ServerConnection {
   /**
    * EOF inside the field section: CPython takes a last line without LF, then ends the head. That
    * line is checked like one ended by LF: a lone CR is the empty line, anything else counts
-   * toward the field-line limit.
+   * toward the field-line and head-size limits.
    */
   #fieldsAtEOF(lineStart: number): ConnectionEvent {
     const start = this.#fieldsStart;
     const end = this.#end;
     if (lineStart === end) return this.#finishHead(this.#buf, start, end, end);
     if (end - lineStart === 1 && this.#buf[lineStart] === CR) return this.#finishHead(this.#buf, start, lineStart, end);
-    if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(this.#line!));
+    const line = this.#line!;
+    if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(line));
+    if (end - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
     const copy = new Uint8Array(end - start + 1);
     copy.set(this.#buf.subarray(start, end));
     copy[copy.length - 1] = LF;
