@@ -127,6 +127,20 @@ describe("Transfer-Encoding (RFC 9112 §6.1, §6.3 rule 4, §7)", () => {
     expect(errorOf(post("HTTP/1.1", `Transfer-Encoding: ${value}`))).toMatchObject({ status: 501, code: "TE_UNSUPPORTED" });
   });
 
+  it("chunked present but not the final coding → 400, not 501 (RFC 9112 §6.3 rule 4 MUST; checklist #33)", () => {
+    for (const value of ["chunked, gzip", "chunked, identity", "gzip, chunked, br", "chunked,chunked,gzip", "Chunked, x"]) {
+      expect(errorOf(post("HTTP/1.1", `Transfer-Encoding: ${value}`)), value).toMatchObject({
+        status: 400,
+        code: "TE_CHUNKED_NOT_LAST",
+      });
+    }
+    expect(errorOf(post("HTTP/1.1", "Transfer-Encoding: chunked", "Transfer-Encoding: gzip")).code).toBe("TE_CHUNKED_NOT_LAST");
+  });
+
+  it("chunked twice with an unknown coding is the framing error (400), not 501", () => {
+    expect(errorOf(post("HTTP/1.1", "Transfer-Encoding: gzip, chunked, chunked")).status).toBe(400);
+  });
+
   it("names the unknown coding in the message", () => {
     expect(errorOf(post("HTTP/1.1", "Transfer-Encoding: gzip, chunked")).message).toBe("Unsupported transfer coding ('gzip')");
   });
