@@ -168,6 +168,14 @@ describe("chunked limits", () => {
     expect(e.explain).toContain("chunk-size line too long");
   });
 
+  it("maxChunkLineBytes counts each byte of the line once, CRLF included", () => {
+    const limits = { maxChunkLineBytes: 14 };
+    const line = "5;a=bc;de=fg\r\n"; // 14 bytes: size, two extensions (each re-examined at its end), CRLF
+    expect(line.length).toBe(14);
+    expect(body(line + "hello\r\n0\r\n\r\n", { limits })[0]).toBe("data hello");
+    expect(body("5;a=bc;de=fgh\r\nhello\r\n0\r\n\r\n", { limits })[0]).toMatch(/^error \d+ BAD_CHUNKED$/);
+  });
+
   it("leading zeros count toward the line limit rather than the size", () => {
     expect(errorOf(HEAD + "0".repeat(5000) + "5\r\nhello\r\n0\r\n\r\n").code).toBe("BAD_CHUNKED");
     expect(body("0".repeat(100) + "5\r\nhello\r\n0\r\n\r\n")[0]).toBe("data hello");

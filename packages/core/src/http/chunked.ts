@@ -135,7 +135,8 @@ export class ChunkedDecoder {
             break;
           }
           state = EXT_END;
-          continue; // re-examine c
+          this.#lineBytes--; // c is examined again and must be counted once
+          continue;
         }
         case EXT_END:
           if (c === 0x3b) state = EXT_BWS_BEFORE_NAME;
@@ -154,6 +155,7 @@ export class ChunkedDecoder {
         case EXT_NAME:
           if (TCHAR[c] === 1) break;
           state = EXT_NAME_END;
+          this.#lineBytes--;
           continue;
         case EXT_NAME_END:
           if (c === 0x3d) state = EXT_BWS_BEFORE_VALUE;
@@ -175,6 +177,7 @@ export class ChunkedDecoder {
         case EXT_VALUE_TOKEN:
           if (TCHAR[c] === 1) break;
           state = EXT_END;
+          this.#lineBytes--;
           continue;
         case EXT_QUOTED:
           // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
