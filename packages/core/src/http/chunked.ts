@@ -70,7 +70,10 @@ export class ChunkedDecoder {
   dataRemaining = 0;
   /** Why decoding failed, or `null`. */
   error: string | null = null;
-  /** True when the limit that failed was a size limit (the status is then 431, not 400). */
+  /**
+   * True when the limit that failed was a trailer-section limit (the status is then 431, not
+   * 400); an over-long chunk-size line is a bad chunk line (400).
+   */
   tooLarge = false;
 
   constructor(limits: ChunkedLimits = {}) {
@@ -117,7 +120,7 @@ export class ChunkedDecoder {
       }
       const c = buf[i];
       if (state <= SIZE_LF && ++this.#lineBytes > this.#maxLine) {
-        return this.#fail("chunk-size line too long", true);
+        return this.#fail("chunk-size line too long");
       }
       switch (state) {
         case SIZE_FIRST: {
