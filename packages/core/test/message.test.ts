@@ -71,6 +71,11 @@ describe("HTTPMessage", () => {
     expect(new HTTPMessage(r.fields).get("accept")).toBe("*/*");
   });
 
+  it("toString is Python's str(msg): one line per field, then the empty line (checked on 3.13)", () => {
+    expect(msg().toString()).toBe("Host: a\nX-A: 1\nContent-Type: text/html; charset=utf-8\nx-a: 2\n\n");
+    expect(new HTTPMessage().toString()).toBe("\n");
+  });
+
   it("getContentType: the lower-case type without parameters, text/plain when missing or malformed (RFC 2045 §5.2)", () => {
     const ct = (v?: string) => new HTTPMessage(v === undefined ? [] : ["Content-Type", v]).getContentType();
     expect(ct()).toBe("text/plain");

@@ -139,10 +139,14 @@ export class HTTPMessage implements Iterable<string> {
     return slash > 0 && slash === type.lastIndexOf("/") ? type : "text/plain";
   }
 
-  /** The fields as `Name: value` lines each ending in `\n` (Python's `msg.as_string()`). */
+  /**
+   * The fields as `Name: value` lines each ending in `\n`, then the empty line that ends a header
+   * section (Python's `str(msg)` / `msg.as_string()` for short ASCII values; Python also folds
+   * lines longer than 78 characters and RFC 2047-encodes non-ASCII values, which this does not).
+   */
   toString(): string {
     let out = "";
     for (let i = 0; i < this.#fields.length; i += 2) out += `${this.#fields[i]}: ${this.#fields[i + 1]}\n`;
-    return out;
+    return out + "\n";
   }
 }
