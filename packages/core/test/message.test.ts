@@ -85,4 +85,13 @@ describe("HTTPMessage", () => {
     expect(ct("a/b/c")).toBe("text/plain");
     expect(ct("")).toBe("text/plain");
   });
+
+  it("getContentType strips like Python's str.strip() and needs exactly one '/' (checked on 3.13)", () => {
+    const ct = (v: string) => new HTTPMessage(["Content-Type", v]).getContentType();
+    expect(ct("\x1ctext/html\x1f")).toBe("text/html"); // JS trim() keeps U+001C–U+001F
+    expect(ct("text/html\x85")).toBe("text/html"); // and U+0085
+    expect(ct("\ufefftext/html")).toBe("\ufefftext/html"); // but strips U+FEFF, which Python keeps
+    expect(ct("/html")).toBe("/html"); // one '/' is enough, even first
+    expect(ct("text/")).toBe("text/");
+  });
 });
