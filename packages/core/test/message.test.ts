@@ -2,9 +2,11 @@
  * HTTPMessage against Python's http.client.HTTPMessage (email.message.Message, compat32;
  * cpython-behaviour.md §1.4).
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HTTPMessage } from "../src/http/message.js";
 import { requestOf } from "./helpers.js";
+import { pythonAvailable, runPython } from "./python.js";
 
 describe("HTTPMessage", () => {
   const msg = () => new HTTPMessage(["Host", "a", "X-A", "1", "Content-Type", "text/html; charset=utf-8", "x-a", "2"]);
@@ -93,5 +95,98 @@ describe("HTTPMessage", () => {
     expect(ct("\ufefftext/html")).toBe("\ufefftext/html"); // but strips U+FEFF, which Python keeps
     expect(ct("/html")).toBe("/html"); // one '/' is enough, even first
     expect(ct("text/")).toBe("text/");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const MESSAGE_OPS = String.raw`
+import http.client, json, sys
+out = []
+for case in json.load(sys.stdin):
+    m = http.client.HTTPMessage()
+    for n, v in case["fields"]:
+        m[n] = v
+    probes = case["probes"]
+    def obs(m):
+        return {"size": len(m), "keys": m.keys(), "values": m.values(),
+                "items": [list(x) for x in m.items()], "iter": list(m),
+                "get": [m.get(p) for p in probes], "getAll": [m.get_all(p) for p in probes],
+                "has": [p in m for p in probes], "ctype": m.get_content_type(), "str": str(m)}
+    before = obs(m)
+    m[case["set"][0]] = case["set"][1]
+    del m[case["del"]]
+    out.append([before, obs(m)])
+print(json.dumps(out))
+`;
+
+const CONTENT_TYPE = String.raw`
+import http.client, json, sys
+out = []
+for v in json.load(sys.stdin):
+    m = http.client.HTTPMessage()
+    m["Content-Type"] = v
+    out.append(m.get_content_type())
+print(json.dumps(out))
+`;
+
+interface Case {
+  fields: [string, string][];
+  probes: string[];
+  set: [string, string];
+  del: string;
+}
+
+function observe(m: HTTPMessage, probes: string[]) {
+  return {
+    size: m.size,
+    keys: m.keys(),
+    values: m.values(),
+    items: m.items(),
+    iter: [...m],
+    get: probes.map((p) => m.get(p) ?? null),
+    getAll: probes.map((p) => m.getAll(p) ?? null),
+    has: probes.map((p) => m.has(p)),
+    ctype: m.getContentType(),
+    str: m.toString(),
+  };
+}
+
+describe.skipIf(!pythonAvailable())("HTTPMessage vs Python's http.client.HTTPMessage (differential)", () => {
+  const name = fc.constantFrom("Host", "host", "HOST", "X-A", "x-a", "Content-Type", "content-type", "Accept", "Cookie");
+  // Short printable ASCII values: Python folds long lines and RFC 2047-encodes non-ASCII in str();
+  // no multipart/* types: Python's generator adds a MIME boundary to them.
+  const value = fc.oneof(
+    fc.stringMatching(/^[!-~][ -~]{0,18}[!-~]$/),
+    fc.constantFrom("text/html", "Text/Plain; q=1", "a/b/c", "text", "/x", "x/", ";a/b", "a/b;", " text/x ; b=1"),
+  );
+  const caseArb = fc.record({
+    fields: fc.array(fc.tuple(name, value), { maxLength: 7 }),
+    probes: fc.constant<string[]>(["host", "X-A", "CONTENT-TYPE", "cookie", "nope"]),
+    set: fc.tuple(name, value),
+    del: name,
+  });
+
+  it("agrees on get/getAll/has/keys/values/items/size/iteration/getContentType/str, before and after set and delete", () => {
+    const cases: Case[] = fc.sample(caseArb, { numRuns: 300, seed: 42 });
+    const py = runPython<unknown[][]>(MESSAGE_OPS, cases);
+    cases.forEach((c, i) => {
+      const m = new HTTPMessage(c.fields.map(([n, v]) => [n, v] as [string, string]));
+      const before = observe(m, c.probes);
+      m.set(c.set[0], c.set[1]);
+      m.delete(c.del);
+      expect([before, observe(m, c.probes)], JSON.stringify(c)).toEqual(py[i]);
+    });
+  });
+
+  it("agrees on getContentType for Latin-1 values with Python white space and odd slashes", () => {
+    const values = [
+      "text/html", " Text/HTML ; charset=x", "/html", "text/", "text", "a/b/c", "\x1ctext/html", "text/html\x85",
+      "\xa0text/html", ";text/html", "text/html;", "", "\x0btext/plain\x0c", "\x1ftext/x\x1e", "a /b", "TEXT/ÉTÉ",
+    ];
+    const py = runPython<string[]>(CONTENT_TYPE, values);
+    values.forEach((v, i) => {
+      expect(new HTTPMessage(["Content-Type", v]).getContentType(), JSON.stringify(v)).toBe(py[i]);
+    });
   });
 });
