@@ -66,6 +66,8 @@ describe("pyFormat (printf-style formatting)", () => {
 // ---------------------------------------------------------------------------------------------
 
 const REPR = "import json, sys; print(json.dumps([repr(s) for s in json.load(sys.stdin)]))";
+const REPR_CATEGORY =
+  "import json, sys, unicodedata; print(json.dumps([[repr(s), unicodedata.category(s)] for s in json.load(sys.stdin)]))";
 const ESCAPE = String.raw`
 import html, json, sys
 print(json.dumps([[html.escape(s), html.escape(s, quote=False)] for s in json.load(sys.stdin)]))
@@ -79,6 +81,25 @@ describe.skipIf(!pythonAvailable())("against CPython", () => {
     inputs.push(...fc.sample(fc.string({ unit: fc.constantFrom("'", '"', "\\", "a", "\n"), maxLength: 8 }), { numRuns: 200, seed: 2 }));
     const py = runPython<string[]>(REPR, inputs);
     inputs.forEach((s, i) => expect(pyRepr(s), JSON.stringify(s)).toBe(py[i]));
+  });
+
+  it("pyRepr equals repr() for every BMP character and astral samples (modulo Unicode versions)", () => {
+    const inputs: string[] = [];
+    for (let c = 0x100; c < 0x10000; c++) inputs.push(String.fromCharCode(c));
+    for (const c of [0x1f600, 0x1d173, 0xe0001, 0xe0100, 0xf0000, 0x10fffd, 0x10ffff, 0x20000, 0x1fffe]) inputs.push(String.fromCodePoint(c));
+    const py = runPython<[string, string][]>(REPR_CATEGORY, inputs);
+    const unassigned = /^\p{Cn}$/u;
+    let skipped = 0;
+    const mismatches: string[] = [];
+    inputs.forEach((ch, i) => {
+      const [repr, category] = py[i];
+      // Assigned after Python's Unicode version (15.1 in 3.13) but known to this runtime.
+      if (category === "Cn" && !unassigned.test(ch)) return void skipped++;
+      const ours = pyRepr(ch);
+      if (ours !== repr) mismatches.push(`U+${ch.codePointAt(0)!.toString(16)}: ${ours} != ${repr}`);
+    });
+    expect(mismatches.slice(0, 20)).toEqual([]);
+    expect(skipped).toBeLessThan(10_000);
   });
 
   it("htmlEscape equals html.escape with and without quote", () => {

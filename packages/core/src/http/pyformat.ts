@@ -11,12 +11,20 @@ function isPrintableLatin1(c: number): boolean {
 }
 
 /**
+ * Characters Python's `str.isprintable()` rejects: Unicode categories "Other" (Cc, Cf, Cs, Co,
+ * Cn) and "Separator" (Zs, Zl, Zp); the ASCII space is handled before this is consulted. Only
+ * used beyond Latin-1 (error messages and logs, not the parsing hot path); the answer follows
+ * the runtime's Unicode version, which may lag or lead Python's by a release.
+ */
+const NOT_PRINTABLE = /^[\p{C}\p{Z}]$/u;
+
+/**
  * Python's `repr()` of a string: quoted with `'` (or `"` when the text holds `'` and no `"`),
  * backslash escapes for `\\`, `\t`, `\n`, `\r`, the quote, and `\xNN`/`\uNNNN`/`\UNNNNNNNN` for
  * characters that are not printable.
  *
- * Source: Python docs, `repr()` / `str.__repr__`; used for `%r` in CPython's error messages
- * (e.g. `Bad request version ('FOO/1.0')`).
+ * Source: Python docs, `repr()` / `str.__repr__` / `str.isprintable()`; used for `%r` in
+ * CPython's error messages (e.g. `Bad request version ('FOO/1.0')`).
  */
 export function pyRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -28,8 +36,7 @@ export function pyRepr(s: string): string {
     else if (ch === "\n") out += "\\n";
     else if (ch === "\r") out += "\\r";
     else if (c < 0x100) out += isPrintableLatin1(c) ? ch : "\\x" + c.toString(16).padStart(2, "0");
-    // Beyond Latin-1, treat surrogates and the C1-like formatting ranges as non-printable.
-    else if ((c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029 || (c >= 0x200b && c <= 0x200f) || c === 0xfeff) {
+    else if (NOT_PRINTABLE.test(ch)) {
       out += c > 0xffff ? "\\U" + c.toString(16).padStart(8, "0") : "\\u" + c.toString(16).padStart(4, "0");
     } else out += ch;
   }
