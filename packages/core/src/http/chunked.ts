@@ -13,26 +13,30 @@ const SP = 0x20;
 const HT = 0x09;
 
 // Decoder states; the order matters: states up to SIZE_LF count toward the line limit.
+// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1):
+// white space may come before ";" and around "=", never right before the CRLF.
 const SIZE_FIRST = 0;
 const SIZE = 1;
-const EXT_BWS_BEFORE_SEMI = 2;
-const EXT_BWS_BEFORE_NAME = 3;
-const EXT_NAME = 4;
-const EXT_BWS_BEFORE_EQ = 5;
-const EXT_BWS_BEFORE_VALUE = 6;
-const EXT_VALUE_TOKEN = 7;
-const EXT_QUOTED = 8;
-const EXT_QUOTED_PAIR = 9;
-const SIZE_LF = 10;
-const DATA = 11;
-const DATA_CR = 12;
-const DATA_LF = 13;
-const TRAILER_LINE_START = 14;
-const TRAILER_LINE = 15;
-const TRAILER_LF = 16;
-const FINAL_LF = 17;
-const DONE = 18;
-const ERROR = 19;
+const EXT_END = 2; // after the size or a value: ";", CR or BWS
+const EXT_BWS_BEFORE_SEMI = 3; // BWS seen: only ";" may follow
+const EXT_BWS_BEFORE_NAME = 4;
+const EXT_NAME = 5;
+const EXT_NAME_END = 6; // after a name: "=", ";", CR or BWS
+const EXT_BWS_BEFORE_EQ = 7; // BWS seen after a name: "=" or ";" may follow
+const EXT_BWS_BEFORE_VALUE = 8;
+const EXT_VALUE_TOKEN = 9;
+const EXT_QUOTED = 10;
+const EXT_QUOTED_PAIR = 11;
+const SIZE_LF = 12;
+const DATA = 13;
+const DATA_CR = 14;
+const DATA_LF = 15;
+const TRAILER_LINE_START = 16;
+const TRAILER_LINE = 17;
+const TRAILER_LF = 18;
+const FINAL_LF = 19;
+const DONE = 20;
+const ERROR = 21;
 
 /** Limits of a {@link ChunkedDecoder}, in bytes. */
 export interface ChunkedLimits {
@@ -66,7 +70,10 @@ export class ChunkedDecoder {
   dataRemaining = 0;
   /** Why decoding failed, or `null`. */
   error: string | null = null;
-  /** True when the limit that failed was a size limit (the status is then 431, not 400). */
+  /**
+   * True when the limit that failed was a trailer-section limit (the status is then 431, not
+   * 400); an over-long chunk-size line is a bad chunk line (400).
+   */
   tooLarge = false;
 
   constructor(limits: ChunkedLimits = {}) {
@@ -113,7 +120,7 @@ export class ChunkedDecoder {
       }
       const c = buf[i];
       if (state <= SIZE_LF && ++this.#lineBytes > this.#maxLine) {
-        return this.#fail("chunk-size line too long", true);
+        return this.#fail("chunk-size line too long");
       }
       switch (state) {
         case SIZE_FIRST: {
@@ -130,12 +137,18 @@ export class ChunkedDecoder {
             if (this.#size > Number.MAX_SAFE_INTEGER) return this.#fail("chunk-size too large");
             break;
           }
-          state = EXT_BWS_BEFORE_SEMI;
-          continue; // re-examine c
+          state = EXT_END;
+          this.#lineBytes--; // c is examined again and must be counted once
+          continue;
         }
-        case EXT_BWS_BEFORE_SEMI:
+        case EXT_END:
           if (c === 0x3b) state = EXT_BWS_BEFORE_NAME;
           else if (c === CR) state = SIZE_LF;
+          else if (c === SP || c === HT) state = EXT_BWS_BEFORE_SEMI;
+          else return this.#fail("invalid chunk-size line");
+          break;
+        case EXT_BWS_BEFORE_SEMI:
+          if (c === 0x3b) state = EXT_BWS_BEFORE_NAME;
           else if (c !== SP && c !== HT) return this.#fail("invalid chunk-size line");
           break;
         case EXT_BWS_BEFORE_NAME:
@@ -144,12 +157,19 @@ export class ChunkedDecoder {
           break;
         case EXT_NAME:
           if (TCHAR[c] === 1) break;
-          state = EXT_BWS_BEFORE_EQ;
+          state = EXT_NAME_END;
+          this.#lineBytes--;
           continue;
-        case EXT_BWS_BEFORE_EQ:
+        case EXT_NAME_END:
           if (c === 0x3d) state = EXT_BWS_BEFORE_VALUE;
           else if (c === 0x3b) state = EXT_BWS_BEFORE_NAME;
           else if (c === CR) state = SIZE_LF;
+          else if (c === SP || c === HT) state = EXT_BWS_BEFORE_EQ;
+          else return this.#fail("invalid chunk extension");
+          break;
+        case EXT_BWS_BEFORE_EQ:
+          if (c === 0x3d) state = EXT_BWS_BEFORE_VALUE;
+          else if (c === 0x3b) state = EXT_BWS_BEFORE_NAME;
           else if (c !== SP && c !== HT) return this.#fail("invalid chunk extension");
           break;
         case EXT_BWS_BEFORE_VALUE:
@@ -159,11 +179,12 @@ export class ChunkedDecoder {
           break;
         case EXT_VALUE_TOKEN:
           if (TCHAR[c] === 1) break;
-          state = EXT_BWS_BEFORE_SEMI;
+          state = EXT_END;
+          this.#lineBytes--;
           continue;
         case EXT_QUOTED:
           // qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
-          if (c === 0x22) state = EXT_BWS_BEFORE_SEMI;
+          if (c === 0x22) state = EXT_END;
           else if (c === 0x5c) state = EXT_QUOTED_PAIR;
           else if (!(c === HT || (c >= 0x20 && c !== 0x7f))) return this.#fail("invalid chunk extension");
           break;

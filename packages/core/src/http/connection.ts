@@ -312,7 +312,9 @@ export class ServerConnection {
       let lf = this.#scan < end ? buf.indexOf(LF, this.#scan) : -1;
       if (lf >= end) lf = -1;
       if (lf < 0) {
-        if (end - start >= this.#maxLine) return this.#fail(new ProtocolError(414, "LINE_TOO_LONG", "URI Too Long", undefined, "", ""));
+        // More than maxLine bytes without LF can only end as a line that is too long; exactly
+        // maxLine bytes may still be a whole line at EOF (CPython's readline(65537)).
+        if (end - start > this.#maxLine) return this.#fail(new ProtocolError(414, "LINE_TOO_LONG", "URI Too Long", undefined, "", ""));
         if (!this.#eof) {
           this.#scan = end;
           return NEED_DATA;
@@ -351,8 +353,9 @@ export class ServerConnection {
       let lf = scan < end ? buf.indexOf(LF, scan) : -1;
       if (lf >= end) lf = -1;
       if (lf < 0) {
-        if (end - lineStart >= this.#maxLine) return this.#fail(this.#lineTooLong(line));
-        if (end - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
+        // The partial line is bounded by maxLine; the head size is checked when a line ends, in
+        // the same order whether the bytes came at once or one by one (split invariance).
+        if (end - lineStart > this.#maxLine) return this.#fail(this.#lineTooLong(line));
         if (this.#eof) return this.#fieldsAtEOF(lineStart);
         this.#lineStart = lineStart;
         this.#scan = end;
@@ -362,28 +365,25 @@ export class ServerConnection {
       if (lf === lineStart || (lf === lineStart + 1 && buf[lineStart] === CR)) {
         return this.#finishHead(buf, this.#fieldsStart, lineStart, lf + 1);
       }
-      if (++this.#fieldLines >= this.#maxFieldLines) {
-        return this.#fail(
-          new ProtocolError(
-            431,
-            "TOO_MANY_FIELDS",
-            "Too many headers",
-            `got more than ${this.#maxFieldLines} headers`,
-            line.requestline,
-            line.version,
-          ),
-        );
-      }
+      if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(line));
       if (lf + 1 - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
       lineStart = scan = lf + 1;
     }
   }
 
-  /** EOF inside the field section: CPython takes a last line without LF, then ends the head. */
+  /**
+   * EOF inside the field section: CPython takes a last line without LF, then ends the head. That
+   * line is checked like one ended by LF: a lone CR is the empty line, anything else counts
+   * toward the field-line and head-size limits.
+   */
   #fieldsAtEOF(lineStart: number): ConnectionEvent {
     const start = this.#fieldsStart;
     const end = this.#end;
     if (lineStart === end) return this.#finishHead(this.#buf, start, end, end);
+    if (end - lineStart === 1 && this.#buf[lineStart] === CR) return this.#finishHead(this.#buf, start, lineStart, end);
+    const line = this.#line!;
+    if (++this.#fieldLines >= this.#maxFieldLines) return this.#fail(this.#tooManyFields(line));
+    if (end - this.#headStart > this.#maxHead) return this.#fail(this.#headTooLarge(line));
     const copy = new Uint8Array(end - start + 1);
     copy.set(this.#buf.subarray(start, end));
     copy[copy.length - 1] = LF;
@@ -396,6 +396,17 @@ export class ServerConnection {
       "FIELD_LINE_TOO_LONG",
       "Line too long",
       `got more than ${this.#maxLine} bytes when reading header line`,
+      line.requestline,
+      line.version,
+    );
+  }
+
+  #tooManyFields(line: RequestLine): ProtocolError {
+    return new ProtocolError(
+      431,
+      "TOO_MANY_FIELDS",
+      "Too many headers",
+      `got more than ${this.#maxFieldLines} headers`,
       line.requestline,
       line.version,
     );

@@ -28,8 +28,9 @@ const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as Re
  * - `Transfer-Encoding` together with `Content-Length` → 400 (a smuggling vector; §6.1 allows
  *   rejecting it and requires closing in any case).
  * - `Transfer-Encoding` in a request below HTTP/1.1 → 400 (§6.1: faulty framing).
- * - `Transfer-Encoding` with a coding other than `chunked` → 501 (§6.1); `chunked` more than
- *   once, with parameters, or an empty value → 400 (§6.3 rule 4, §7.1).
+ * - `Transfer-Encoding` with `chunked` present but not last → 400 (§6.3 rule 4); `chunked` more
+ *   than once, with parameters, or an empty value → 400 (§6.1, §7); otherwise a coding other
+ *   than `chunked` → 501 (§6.1).
  * - `Content-Length` repeated, or not 1*DIGIT, or above 2^53 - 1 → 400 (§6.3 rule 5).
  * - Otherwise a `Content-Length` body, or no body at all (§6.3 rule 7).
  *
@@ -65,19 +66,31 @@ export function requestFraming(
     }
     const codings = listElements(summary.transferEncoding);
     let chunked = 0;
+    let unknown: string | null = null;
     for (const coding of codings) {
       const lower = coding.toLowerCase();
       if (lower === "chunked") chunked++;
       else if (lower.startsWith("chunked") && /^chunked[ \t]*;/.test(lower)) {
         return fail(400, "TE_PARAMS", "Bad Transfer-Encoding", "The chunked transfer coding takes no parameters (RFC 9112 §7).");
-      } else {
-        return fail(
-          501,
-          "TE_UNSUPPORTED",
-          `Unsupported transfer coding (${pyRepr(coding)})`,
-          "Only the chunked transfer coding is supported (RFC 9112 §6.1).",
-        );
-      }
+      } else if (unknown === null) unknown = coding;
+    }
+    // Framing errors (400) before unsupported codings (501): with chunked anywhere but last the
+    // body length cannot be determined, and §6.3 rule 4 requires 400 and closing.
+    if (chunked > 0 && codings[codings.length - 1].toLowerCase() !== "chunked") {
+      return fail(
+        400,
+        "TE_CHUNKED_NOT_LAST",
+        "Bad Transfer-Encoding",
+        "The chunked transfer coding must be the final coding (RFC 9112 §6.3).",
+      );
+    }
+    if (unknown !== null && chunked <= 1) {
+      return fail(
+        501,
+        "TE_UNSUPPORTED",
+        `Unsupported transfer coding (${pyRepr(unknown)})`,
+        "Only the chunked transfer coding is supported (RFC 9112 §6.1).",
+      );
     }
     if (chunked !== 1) {
       return fail(

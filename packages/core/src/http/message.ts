@@ -4,6 +4,26 @@
  */
 
 /**
+ * Python's `str.isspace()` for one UTF-16 code unit (what `str.strip()` removes): unlike
+ * `String.prototype.trim`, it includes U+001C–U+001F and U+0085 and excludes U+FEFF.
+ */
+function isPySpace(c: number): boolean {
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    (c >= 0x1c && c <= 0x20) ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
+/**
  * A case-insensitive, order-preserving multi-map of field lines that keeps each name as it was
  * sent. Modelled on Python's `http.client.HTTPMessage` (an `email.message.Message`): `get`
  * returns the first value, `getAll` every value, iteration yields the names in order.
@@ -134,15 +154,25 @@ export class HTTPMessage implements Iterable<string> {
   getContentType(): string {
     const value = this.get("content-type");
     if (value === undefined) return "text/plain";
-    const type = value.split(";", 1)[0].trim().toLowerCase();
+    // Python: value.partition(';')[0].strip().lower(), then exactly one '/'.
+    const semi = value.indexOf(";");
+    let s = 0;
+    let e = semi < 0 ? value.length : semi;
+    while (s < e && isPySpace(value.charCodeAt(s))) s++;
+    while (e > s && isPySpace(value.charCodeAt(e - 1))) e--;
+    const type = value.slice(s, e).toLowerCase();
     const slash = type.indexOf("/");
-    return slash > 0 && slash === type.lastIndexOf("/") ? type : "text/plain";
+    return slash >= 0 && slash === type.lastIndexOf("/") ? type : "text/plain";
   }
 
-  /** The fields as `Name: value` lines each ending in `\n` (Python's `msg.as_string()`). */
+  /**
+   * The fields as `Name: value` lines each ending in `\n`, then the empty line that ends a header
+   * section (Python's `str(msg)` / `msg.as_string()` for short ASCII values; Python also folds
+   * lines longer than 78 characters and RFC 2047-encodes non-ASCII values, which this does not).
+   */
   toString(): string {
     let out = "";
     for (let i = 0; i < this.#fields.length; i += 2) out += `${this.#fields[i]}: ${this.#fields[i + 1]}\n`;
-    return out;
+    return out + "\n";
   }
 }

@@ -1,0 +1,359 @@
+/**
+ * The ServerConnection state machine (h11's model, DESIGN.md "The sans-IO core"; RFC 9112 §9):
+ * states, pipelining (§9.3.2), `startNextCycle` preconditions, draining, errors and EOF.
+ */
+import { describe, expect, it } from "vitest";
+import { NEED_DATA, PAUSED, ServerConnection, type ConnectionEvent } from "../src/http/connection.js";
+import { LocalProtocolError, ProtocolError } from "../src/http/errors.js";
+import { bytes, scan, summary, text } from "./helpers.js";
+
+const GET = (path = "/") => `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`;
+const OK = { version: "HTTP/1.1", status: 200, reason: "OK", fields: ["Content-Length", "0"], complete: true, keepAlive: true };
+
+function feed(conn: ServerConnection, s: string): void {
+  conn.receiveData(bytes(s));
+}
+
+/** Pulls events until NEED_DATA or PAUSED (included), returning their types. */
+function pull(conn: ServerConnection): string[] {
+  const out: string[] = [];
+  for (;;) {
+    const ev: ConnectionEvent = conn.nextEvent();
+    out.push(ev.type);
+    if (ev === NEED_DATA || ev === PAUSED || ev.type === "error" || ev.type === "closed") return out;
+  }
+}
+
+function respond(conn: ServerConnection, keepAlive = true): boolean {
+  conn.sendHead(OK);
+  return conn.endResponse(keepAlive);
+}
+
+describe("states of one request/response cycle (h11 model)", () => {
+  it("IDLE → SEND_BODY/SEND_RESPONSE → DONE → IDLE", () => {
+    const conn = new ServerConnection();
+    expect([conn.theirState, conn.ourState]).toEqual(["IDLE", "IDLE"]);
+    expect(conn.request).toBeNull();
+    feed(conn, "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab");
+    const req = conn.nextEvent();
+    expect(req.type).toBe("request");
+    expect(conn.request).toBe(req);
+    expect([conn.theirState, conn.ourState]).toEqual(["SEND_BODY", "SEND_RESPONSE"]);
+    expect(pull(conn)).toEqual(["data", "need-data"]);
+    feed(conn, "c");
+    expect(pull(conn)).toEqual(["data", "end", "paused"]);
+    expect(conn.theirState).toBe("DONE");
+    conn.sendHead(OK);
+    expect(conn.ourState).toBe("SEND_BODY");
+    expect(conn.endResponse(true)).toBe(true);
+    expect([conn.theirState, conn.ourState]).toEqual(["DONE", "DONE"]);
+    conn.startNextCycle();
+    expect([conn.theirState, conn.ourState]).toEqual(["IDLE", "IDLE"]);
+    expect(conn.request).toBeNull();
+    expect(pull(conn)).toEqual(["need-data"]);
+  });
+
+  it("the request head is not reported before the empty line (RFC 9110 §5.3, checklist #24)", () => {
+    const conn = new ServerConnection();
+    const input = GET();
+    for (let i = 0; i < input.length - 1; i++) {
+      conn.receiveData(bytes(input[i]));
+      expect(conn.nextEvent(), `after ${i + 1} bytes`).toBe(NEED_DATA);
+    }
+    conn.receiveData(bytes(input[input.length - 1]));
+    expect(conn.nextEvent().type).toBe("request");
+  });
+});
+
+describe("startNextCycle preconditions (parser-notes §5.3: only from DONE/DONE)", () => {
+  const throwsIn = (conn: ServerConnection, their: string, our: string) => {
+    expect([conn.theirState, conn.ourState]).toEqual([their, our]);
+    expect(() => conn.startNextCycle()).toThrow(LocalProtocolError);
+    expect(() => conn.startNextCycle()).toThrow(`their ${their}, our ${our}`);
+  };
+
+  it("throws before any request", () => {
+    throwsIn(new ServerConnection(), "IDLE", "IDLE");
+  });
+
+  it("throws while the request body is unread, even when the response is done", () => {
+    const conn = new ServerConnection();
+    feed(conn, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
+    conn.nextEvent();
+    throwsIn(conn, "SEND_BODY", "SEND_RESPONSE");
+    expect(respond(conn)).toBe(true);
+    throwsIn(conn, "SEND_BODY", "DONE");
+    // Draining the body makes the connection reusable; what follows the body is the next request.
+    feed(conn, "ab");
+    expect(pull(conn)).toEqual(["data", "need-data"]);
+    throwsIn(conn, "SEND_BODY", "DONE");
+    feed(conn, "cde" + GET("/y"));
+    expect(pull(conn)).toEqual(["data", "end", "paused"]);
+    conn.startNextCycle();
+    expect(conn.nextEvent()).toMatchObject({ type: "request", target: "/y" });
+  });
+
+  it("throws while our response is not finished", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET());
+    pull(conn);
+    throwsIn(conn, "DONE", "SEND_RESPONSE");
+    conn.sendHead({ ...OK, fields: ["Content-Length", "2"] });
+    conn.sendBody(bytes("a"));
+    throwsIn(conn, "DONE", "SEND_BODY");
+  });
+
+  it("throws after a response that ends the connection (MUST_CLOSE)", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET());
+    pull(conn);
+    expect(respond(conn, false)).toBe(false);
+    throwsIn(conn, "MUST_CLOSE", "MUST_CLOSE");
+  });
+
+  it("throws after a protocol error", () => {
+    const conn = new ServerConnection();
+    feed(conn, "BAD\r\n\r\n");
+    expect(pull(conn)).toEqual(["error"]);
+    throwsIn(conn, "ERROR", "SEND_RESPONSE");
+    conn.sendHead({ ...OK, status: 400, reason: "Bad", keepAlive: false });
+    expect(conn.endResponse(true)).toBe(false); // an error is never reusable
+    throwsIn(conn, "ERROR", "MUST_CLOSE");
+  });
+
+  it("throws after EOF between requests (CLOSED)", () => {
+    const conn = new ServerConnection();
+    conn.receiveEOF();
+    expect(pull(conn)).toEqual(["closed"]);
+    throwsIn(conn, "CLOSED", "IDLE");
+  });
+});
+
+describe("pipelining (RFC 9112 §9.3.2)", () => {
+  it("pauses after each request; the next one waits in the buffer until startNextCycle", () => {
+    const conn = new ServerConnection();
+    const second = GET("/2");
+    feed(conn, GET("/1") + second);
+    expect(pull(conn)).toEqual(["request", "end", "paused"]);
+    expect(conn.nextEvent()).toBe(PAUSED);
+    expect(conn.nextEvent()).toBe(PAUSED);
+    expect(conn.bufferedBytes).toBe(second.length);
+    respond(conn);
+    expect(conn.nextEvent()).toBe(PAUSED);
+    conn.startNextCycle();
+    const ev = conn.nextEvent();
+    expect(ev).toMatchObject({ type: "request", target: "/2" });
+  });
+
+  it("does not look at a malformed pipelined request before startNextCycle (HTTP Garden S45)", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET("/1") + "\x00garbage\r\n\r\n");
+    expect(pull(conn)).toEqual(["request", "end", "paused"]);
+    expect(conn.theirState).toBe("DONE");
+    respond(conn);
+    conn.startNextCycle();
+    expect(pull(conn)).toEqual(["error"]);
+  });
+
+  it("answers a flood of 500 pipelined requests in one buffer, in order", () => {
+    const input = Array.from({ length: 500 }, (_, i) => GET(`/${i}`)).join("");
+    const s = summary(scan(input));
+    expect(s.length).toBe(1001);
+    for (let i = 0; i < 500; i++) expect(s[2 * i]).toBe(`request GET /${i} HTTP/1.1`);
+    expect(s[1000]).toBe("closed");
+  });
+
+  it("after a response that closes, later requests are discarded, not parsed (RFC 9112 §9.6)", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET("/1") + GET("/2"));
+    pull(conn);
+    expect(respond(conn, false)).toBe(false);
+    expect(conn.bufferedBytes).toBe(0);
+    feed(conn, GET("/3"));
+    expect(conn.bufferedBytes).toBe(0);
+    expect(conn.nextEvent()).toBe(PAUSED);
+  });
+});
+
+describe("request bodies are never parsed as requests (DESIGN.md; CPython §1.3 hazard)", () => {
+  it("a Content-Length body holding a request is data", () => {
+    const inner = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
+    expect(summary(scan(`POST / HTTP/1.1\r\nContent-Length: ${inner.length}\r\n\r\n${inner}`))).toEqual([
+      "request POST / HTTP/1.1",
+      `data ${inner}`,
+      "end",
+      "closed",
+    ]);
+  });
+
+  it("a response sent before the body was read does not let the body through as a request", () => {
+    const conn = new ServerConnection();
+    feed(conn, "POST / HTTP/1.1\r\nContent-Length: 19\r\n\r\nGET /x HTTP/1.1\r\n\r\n");
+    conn.nextEvent();
+    expect(respond(conn, false)).toBe(false); // not drained: the connection must close
+    expect(conn.nextEvent()).not.toMatchObject({ type: "request" });
+    expect(() => conn.startNextCycle()).toThrow(LocalProtocolError);
+  });
+});
+
+describe("canDrain (RFC 9112 §9.3: read the body or close; RFC 9110 §10.1.1)", () => {
+  it("is true while an ordinary body is unread", () => {
+    const conn = new ServerConnection();
+    feed(conn, "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
+    conn.nextEvent();
+    expect(conn.canDrain).toBe(true);
+  });
+
+  it("is false while the client waits for 100 Continue, true once it was sent", () => {
+    const conn = new ServerConnection();
+    feed(conn, "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    expect(conn.nextEvent()).toMatchObject({ expectContinue: true });
+    expect(conn.canDrain).toBe(false);
+    expect(text(conn.sendHead({ version: "HTTP/1.1", status: 100, reason: "Continue", fields: [], complete: true, keepAlive: true }))).toBe(
+      "HTTP/1.1 100 Continue\r\n\r\n",
+    );
+    expect(conn.canDrain).toBe(true);
+  });
+
+  it("is false when there is no body left to read", () => {
+    const conn = new ServerConnection();
+    expect(conn.canDrain).toBe(false);
+    feed(conn, GET());
+    pull(conn);
+    expect(conn.canDrain).toBe(false);
+  });
+});
+
+describe("protocol errors make the connection unusable", () => {
+  it("repeats the same error, discards later bytes, and still allows one error response", () => {
+    const conn = new ServerConnection();
+    feed(conn, "GET / HTTP/1.1\r\nX : y\r\n\r\n" + GET("/2"));
+    const ev = conn.nextEvent();
+    expect(ev.type).toBe("error");
+    expect((ev as { error: ProtocolError }).error).toBeInstanceOf(ProtocolError);
+    expect(conn.nextEvent()).toBe(ev);
+    expect(conn.bufferedBytes).toBe(0);
+    feed(conn, GET("/3"));
+    expect(conn.bufferedBytes).toBe(0);
+    expect(conn.nextEvent()).toBe(ev);
+    expect(conn.request).toBeNull();
+    expect(conn.ourState).toBe("SEND_RESPONSE");
+    const head = conn.sendHead({ version: "HTTP/1.1", status: 400, reason: "Bad", fields: ["Connection", "close"], complete: true, keepAlive: false });
+    expect(text(head)).toBe("HTTP/1.1 400 Bad\r\nConnection: close\r\n\r\n");
+    expect(conn.endResponse(false)).toBe(false);
+    expect(conn.ourState).toBe("MUST_CLOSE");
+  });
+
+  it("an error in the body after the response was finished leaves our side alone", () => {
+    const conn = new ServerConnection();
+    feed(conn, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    conn.nextEvent();
+    respond(conn);
+    feed(conn, "zz\r\n");
+    expect(pull(conn)).toEqual(["error"]);
+    expect([conn.theirState, conn.ourState]).toEqual(["ERROR", "DONE"]);
+  });
+
+  it("the empty-line error has status 0: nothing is sent, the connection closes (§1.2 step 3)", () => {
+    const conn = new ServerConnection();
+    feed(conn, "\r\n");
+    const ev = conn.nextEvent();
+    expect(ev).toMatchObject({ type: "error", error: { status: 0, code: "EMPTY_REQUEST_LINE" } });
+  });
+});
+
+describe("EOF (RFC 9112 §9.6; cpython-behaviour.md §1.1)", () => {
+  it("EOF between requests gives `closed`, repeatedly, and later data is ignored", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET());
+    pull(conn);
+    respond(conn);
+    conn.receiveEOF();
+    expect(conn.eofReceived).toBe(true);
+    expect(conn.nextEvent()).toBe(PAUSED); // still paused until the cycle restarts
+    conn.startNextCycle();
+    expect(conn.nextEvent()).toEqual({ type: "closed" });
+    expect(conn.nextEvent()).toEqual({ type: "closed" });
+    expect(conn.theirState).toBe("CLOSED");
+    feed(conn, GET());
+    expect(conn.bufferedBytes).toBe(0);
+  });
+
+  it("EOF with a pipelined request buffered still serves that request", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET("/1") + GET("/2"));
+    conn.receiveEOF();
+    pull(conn);
+    respond(conn);
+    conn.startNextCycle();
+    expect(pull(conn)).toEqual(["request", "end", "paused"]);
+  });
+
+  it("EOF inside a Content-Length body is an incomplete message, never `end` (RFC 9112 §6.3, checklist #35)", () => {
+    expect(summary(scan("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabcde"))).toEqual([
+      "request POST / HTTP/1.1",
+      "data abcde",
+      "error 400 INCOMPLETE_BODY",
+    ]);
+    expect(summary(scan("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n"))).toEqual(["request POST / HTTP/1.1", "error 400 INCOMPLETE_BODY"]);
+  });
+
+  it("never asks for more data after EOF (no hang in any state)", () => {
+    const inputs = [
+      "",
+      "G",
+      "GET / HTTP/1.1",
+      "GET / HTTP/1.1\r\n",
+      "GET / HTTP/1.1\r\nHost: a",
+      "GET / HTTP/1.1\r\nHost: a\r\n\r",
+      "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\na",
+      "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+    ];
+    for (const input of inputs) expect(summary(scan(input)), JSON.stringify(input)).not.toContain("hang");
+  });
+});
+
+describe("received bytes", () => {
+  it("data events are views into the received array (no copy) and the event object is reused", () => {
+    const conn = new ServerConnection();
+    const input = bytes("POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody");
+    conn.receiveData(input);
+    conn.nextEvent();
+    const ev = conn.nextEvent() as { type: "data"; data: Uint8Array };
+    expect(ev.type).toBe("data");
+    expect(ev.data.buffer).toBe(input.buffer);
+    expect(ev.data.byteOffset).toBe(input.length - 4);
+    expect(text(ev.data)).toBe("body");
+  });
+
+  it("bytes kept across receiveData calls are copied, so the caller may then reuse its arrays", () => {
+    const conn = new ServerConnection();
+    const a = bytes("GET /ab");
+    conn.receiveData(a);
+    expect(conn.nextEvent()).toBe(NEED_DATA);
+    conn.receiveData(bytes("c HTTP/1.1\r\n\r\n"));
+    a.fill(0x21);
+    expect(conn.nextEvent()).toMatchObject({ type: "request", target: "/abc" });
+  });
+
+  it("an empty array is ignored", () => {
+    const conn = new ServerConnection();
+    conn.receiveData(new Uint8Array(0));
+    expect(conn.bufferedBytes).toBe(0);
+    expect(conn.nextEvent()).toBe(NEED_DATA);
+  });
+
+  it("a body in many small arrays gives one data event per array", () => {
+    const conn = new ServerConnection();
+    feed(conn, "POST / HTTP/1.1\r\nContent-Length: 6\r\n\r\n");
+    conn.nextEvent();
+    const seen: string[] = [];
+    for (const part of ["ab", "cd", "ef"]) {
+      feed(conn, part);
+      const ev = conn.nextEvent() as { type: string; data: Uint8Array };
+      seen.push(text(ev.data));
+    }
+    expect(seen).toEqual(["ab", "cd", "ef"]);
+    expect(conn.nextEvent().type).toBe("end");
+  });
+});
