@@ -80,6 +80,15 @@ export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): 
 }
 
 /**
+ * The runtime's UTF-8 decoding of `bytes[start, end)`, without the ISO-8859-1 fix-up of
+ * {@link latin1Decode}: equal to it when the bytes are ASCII, which the caller must establish
+ * (the head parser's fast path checks the result for U+FFFD and for its length).
+ */
+export function utf8DecodeRange(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Decoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+}
+
+/**
  * Encodes `s` as ISO-8859-1.
  * @throws {RangeError} if `s` has a character above U+00FF (Python's `UnicodeEncodeError` for
  *   `encode('latin-1', 'strict')`).

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { latin1Encode } from "./chars.js";
+import { TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
@@ -15,11 +15,14 @@ import {
   requestFraming,
   responseFraming,
 } from "./framing.js";
-import { type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
+import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
 import { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
 
 const LF = 0x0a;
 const CR = 0x0d;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
 
 /** A complete request head was received (RFC 9112 §3, §5). */
 export interface RequestEvent {
@@ -139,6 +142,56 @@ const READ_CHUNKED = 3;
 const READ_DONE = 4;
 
 const EMPTY = new Uint8Array(0);
+
+/** Lower-case names of the fields the fast head path must notice, as bytes. */
+const lowerBytes = (name: string) => Uint8Array.from(name, (c) => c.charCodeAt(0));
+const CONTENT_LENGTH = lowerBytes("content-length");
+const TRANSFER_ENCODING = lowerBytes("transfer-encoding");
+const CONNECTION = lowerBytes("connection");
+const EXPECT = lowerBytes("expect");
+
+/**
+ * True if the `lower.length` bytes at `at` spell `lower` ignoring case. The bytes must be tchars:
+ * among those, OR-ing 0x20 changes only A–Z (and `^` to `~`, which no name here contains).
+ */
+function nameIs(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
+  for (let k = 0; k < lower.length; k++) if ((buf[at + k] | 0x20) !== lower[k]) return false;
+  return true;
+}
+
+/**
+ * How many leading characters of `s`, the UTF-8 decoding of `buf[pos, pos + n)`, stand for one
+ * byte each (so that index `i` of `s` is byte `pos + i`), or -1 when that cannot be shown cheaply.
+ *
+ * All `n` when `s` has `n` characters and no U+FFFD: every byte >= 0x80 either becomes U+FFFD or
+ * joins a multi-byte sequence that shortens the string. Otherwise (body bytes after the head, say)
+ * the prefix up to and including the first CR LF CR LF of `s` at index `e`, provided no U+FFFD
+ * precedes it and the bytes at `pos + e` are CR LF CR LF too: a byte >= 0x80 before them would
+ * shift them to a lower index of `s` (ASCII bytes always decode as themselves and the shift never
+ * shrinks), where they would form an earlier CR LF CR LF.
+ */
+function asciiPrefix(s: string, n: number, buf: Uint8Array, pos: number): number {
+  const bad = s.indexOf("\ufffd");
+  if (bad < 0 && s.length === n) return n;
+  const e = s.indexOf("\r\n\r\n");
+  if (e < 0 || (bad >= 0 && bad < e)) return -1;
+  const b = pos + e;
+  if (buf[b] !== CR || buf[b + 1] !== LF || buf[b + 2] !== CR || buf[b + 3] !== LF) return -1;
+  return e + 4;
+}
+
+/** The method as a shared string for the common ones, else a slice of the decoded line. */
+function methodName(buf: Uint8Array, at: number, n: number, s: string): string {
+  const c = buf[at];
+  if (n === 3) {
+    if (c === 0x47 && buf[at + 1] === 0x45 && buf[at + 2] === 0x54) return "GET";
+    if (c === 0x50 && buf[at + 1] === 0x55 && buf[at + 2] === 0x54) return "PUT";
+  } else if (n === 4) {
+    if (c === 0x50 && buf[at + 1] === 0x4f && buf[at + 2] === 0x53 && buf[at + 3] === 0x54) return "POST";
+    if (c === 0x48 && buf[at + 1] === 0x45 && buf[at + 2] === 0x41 && buf[at + 3] === 0x44) return "HEAD";
+  }
+  return s.slice(0, n);
+}
 const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
 const CLOSED_EVENT: ConnectionClosedEvent = Object.freeze({ type: "closed" });
 
@@ -175,6 +228,10 @@ export class ServerConnection {
   #headStart = 0;
   #fieldLines = 0;
   #line: RequestLine | null = null;
+  /** Bytes the fast head path decodes first: the size of this connection's previous head. */
+  #guess = 1024;
+  /** Largest head the fast path takes on: beyond it a line or head limit might apply. */
+  readonly #fastCap: number;
 
   #remaining = 0;
   #chunked: ChunkedDecoder | null = null;
@@ -195,6 +252,7 @@ export class ServerConnection {
     this.#maxLine = limits.maxLineBytes ?? 65536;
     this.#maxFieldLines = limits.maxFieldLines ?? 100;
     this.#maxHead = limits.maxHeadBytes ?? 1 << 20;
+    this.#fastCap = Math.min(this.#maxLine, this.#maxHead);
     this.#chunkLimits = {
       maxLineBytes: limits.maxChunkLineBytes ?? 4096,
       maxTrailerBytes: limits.maxTrailerBytes ?? 65536,
@@ -306,6 +364,11 @@ export class ServerConnection {
   #readHead(): ConnectionEvent {
     const buf = this.#buf;
     const end = this.#end;
+    // A head that starts in a fresh buffer region (nothing scanned yet) is first tried whole.
+    if (this.#read === READ_LINE && this.#scan <= this.#pos && end > this.#pos) {
+      const request = this.#fastHead();
+      if (request !== null) return request;
+    }
     if (this.#read === READ_LINE) {
       const start = this.#pos;
       if (this.#scan < start) this.#scan = start;
@@ -333,7 +396,9 @@ export class ServerConnection {
       this.#line = line;
       this.#headStart = start;
       this.#pos = Math.min(lf + 1, end);
-      if (line.simple) return this.#emitRequest(line, [], "none", 0, null, null);
+      if (line.simple) {
+        return this.#emitRequest(line.method, line.target, line.version, line.major, line.minor, line.requestline, true, [], "none", 0, null, null);
+      }
       this.#read = READ_FIELDS;
       this.#fieldsStart = this.#lineStart = this.#scan = this.#pos;
       this.#fieldLines = 0;
@@ -423,11 +488,179 @@ export class ServerConnection {
     const framing = requestFraming(summary, line.major, line.minor, line.requestline, line.version, line.method);
     if (framing instanceof ProtocolError) return this.#fail(framing);
     this.#pos = consumed;
-    return this.#emitRequest(line, summary.fields, framing.kind, framing.length, summary.connection, summary.expect);
+    return this.#emitRequest(
+      line.method,
+      line.target,
+      line.version,
+      line.major,
+      line.minor,
+      line.requestline,
+      line.simple,
+      summary.fields,
+      framing.kind,
+      framing.length,
+      summary.connection,
+      summary.expect,
+    );
+  }
+
+  /**
+   * The common case in one pass: a whole head in the buffer, decoded once (UTF-8, ASCII checked)
+   * and cut into strings. It takes only what it can check completely: the request line
+   * `method SP target SP HTTP/1.0|1.1` without other white space or control characters, field
+   * lines `token ":" value` without NUL or a bare CR, within every limit, ASCII only, and framing
+   * fields that `requestFraming` accepts. Anything else returns `null` and the general path
+   * (parseRequestLine, parseFieldLines) takes over from the same state, so events and errors
+   * are the same whichever path runs.
+   */
+  #fastHead(): RequestEvent | null {
+    const buf = this.#buf;
+    const pos = this.#pos;
+    const avail = this.#end - pos;
+    const cap = avail < this.#fastCap ? avail : this.#fastCap;
+    // Decode about as much as the previous head took (not the body after it), doubling if short.
+    let n = this.#guess < cap ? this.#guess : cap;
+    for (;;) {
+      const s = utf8DecodeRange(buf, pos, pos + n);
+      const limit = asciiPrefix(s, n, buf, pos);
+      if (limit < 0) return null;
+      const request = this.#parseHeadFast(s, limit, buf, pos);
+      if (request !== undefined) return request;
+      if (n >= cap || limit < n) return null;
+      n = n * 2 < cap ? n * 2 : cap;
+    }
+  }
+
+  /**
+   * {@link #fastHead} on the decoded text `s` of `buf[pos, …)`, whose first `limit` characters
+   * are its bytes one for one. Returns the request, `null` to leave the head to the general path,
+   * or `undefined` when the head does not end within `limit`.
+   */
+  #parseHeadFast(s: string, limit: number, buf: Uint8Array, pos: number): RequestEvent | null | undefined {
+    const lf0 = s.indexOf("\n");
+    if (lf0 < 0 || lf0 >= limit) return undefined;
+    if (lf0 === 0) return null;
+    const lineEnd = buf[pos + lf0 - 1] === CR ? lf0 - 1 : lf0;
+    let sp1 = -1;
+    let sp2 = -1;
+    for (let i = 0; i < lineEnd; i++) {
+      const c = buf[pos + i];
+      if (c <= SP || c === 0x7f) {
+        if (c !== SP || sp2 >= 0) return null;
+        if (sp1 < 0) sp1 = i;
+        else sp2 = i;
+      }
+    }
+    // Three words, the last exactly HTTP/1.0 or HTTP/1.1.
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || lineEnd - sp2 !== 9) return null;
+    const v = pos + sp2 + 1;
+    if (buf[v] !== 0x48 || buf[v + 1] !== 0x54 || buf[v + 2] !== 0x54 || buf[v + 3] !== 0x50) return null;
+    if (buf[v + 4] !== 0x2f || buf[v + 5] !== 0x31 || buf[v + 6] !== 0x2e) return null;
+    const m = buf[v + 7];
+    if (m !== 0x31 && m !== 0x30) return null;
+    const minor = m === 0x31 ? 1 : 0;
+    const version = minor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+
+    const fields: string[] = [];
+    let contentLengthCount = 0;
+    let contentLength = "";
+    let transferEncoding: string | null = null;
+    let connection: string | null = null;
+    let expect: string | null = null;
+    const maxFields = this.#maxFieldLines;
+    let count = 0;
+    let ls = lf0 + 1;
+    let cr = -1; // the first CR at or after the current line, once looked up
+    let headEnd: number;
+    for (;;) {
+      const lf = s.indexOf("\n", ls);
+      if (lf < 0 || lf >= limit) return undefined;
+      const first = buf[pos + ls];
+      if (lf === ls || (lf === ls + 1 && first === CR)) {
+        headEnd = lf + 1;
+        break;
+      }
+      if (cr < ls) {
+        cr = s.indexOf("\r", ls);
+        if (cr < 0) cr = s.length;
+      }
+      let lineEnd = lf;
+      if (cr < lf) {
+        if (cr !== lf - 1) return null; // a CR inside the line
+        lineEnd = cr;
+      }
+      if (++count >= maxFields) return null;
+      const nameStart = pos + ls;
+      const stop = pos + lineEnd;
+      let i = nameStart;
+      while (i < stop && TCHAR[buf[i]] === 1) i++;
+      if (i === nameStart || i === stop || buf[i] !== COLON) return null;
+      const colon = i - pos;
+      let vs = colon + 1;
+      while (vs < lineEnd && (buf[pos + vs] === SP || buf[pos + vs] === HT)) vs++;
+      let ve = lineEnd;
+      while (ve > vs && (buf[pos + ve - 1] === SP || buf[pos + ve - 1] === HT)) ve--;
+      const value = s.slice(vs, ve);
+      fields.push(s.slice(ls, colon), value);
+      switch (colon - ls) {
+        case 14:
+          if ((first | 0x20) === 0x63 && nameIs(buf, nameStart, CONTENT_LENGTH)) {
+            contentLengthCount++;
+            contentLength = value;
+          }
+          break;
+        case 17:
+          if ((first | 0x20) === 0x74 && nameIs(buf, nameStart, TRANSFER_ENCODING)) {
+            transferEncoding = transferEncoding === null ? value : transferEncoding + "," + value;
+          }
+          break;
+        case 10:
+          if ((first | 0x20) === 0x63 && nameIs(buf, nameStart, CONNECTION)) {
+            connection = connection === null ? value : connection + "," + value;
+          }
+          break;
+        case 6:
+          if ((first | 0x20) === 0x65 && nameIs(buf, nameStart, EXPECT)) {
+            expect = expect === null ? value : expect + "," + value;
+          }
+          break;
+      }
+      ls = lf + 1;
+    }
+    const nul = s.indexOf("\0", lf0);
+    if (nul >= 0 && nul < headEnd) return null;
+
+    const method = methodName(buf, pos, sp1, s);
+    const requestline = s.slice(0, lineEnd);
+    const summary: FieldSummary = { fields, contentLengthCount, contentLength, transferEncoding, connection, expect };
+    const framing = requestFraming(summary, 1, minor, requestline, version, method);
+    if (framing instanceof ProtocolError) return null;
+    this.#pos = pos + headEnd;
+    this.#guess = headEnd;
+    return this.#emitRequest(
+      method,
+      s.slice(sp1 + 1, sp2),
+      version,
+      1,
+      minor,
+      requestline,
+      false,
+      fields,
+      framing.kind,
+      framing.length,
+      connection,
+      expect,
+    );
   }
 
   #emitRequest(
-    line: RequestLine,
+    method: string,
+    target: string,
+    version: string,
+    major: number,
+    minor: number,
+    requestline: string,
+    simple: boolean,
     fields: string[],
     bodyKind: BodyKind,
     length: number,
@@ -436,18 +669,18 @@ export class ServerConnection {
   ): RequestEvent {
     const request: RequestEvent = {
       type: "request",
-      method: line.method,
-      target: line.target,
-      version: line.version,
-      major: line.major,
-      minor: line.minor,
-      requestline: line.requestline,
+      method,
+      target,
+      version,
+      major,
+      minor,
+      requestline,
       fields,
       bodyKind,
       contentLength: length,
       connection,
-      expectContinue: expectsContinue(line.major, line.minor, expect, { kind: bodyKind, length }),
-      simple: line.simple,
+      expectContinue: expect !== null && expectsContinue(major, minor, expect, { kind: bodyKind, length }),
+      simple,
     };
     this.#request = request;
     this.#their = "SEND_BODY";
