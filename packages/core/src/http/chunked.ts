@@ -34,6 +34,9 @@ const FINAL_LF = 17;
 const DONE = 18;
 const ERROR = 19;
 
+/** The (empty, so immutable) trailer section of most bodies: no allocation per message. */
+const NO_BYTES = new Uint8Array(0);
+
 /** Limits of a {@link ChunkedDecoder}, in bytes. */
 export interface ChunkedLimits {
   /** Longest chunk-size line including extensions and CRLF (default 4096). */
@@ -82,7 +85,7 @@ export class ChunkedDecoder {
 
   /** The raw trailer section (field lines with their CRLFs), available once {@link done}. */
   get trailerBytes(): Uint8Array {
-    return Uint8Array.from(this.#trailer);
+    return this.#trailer.length === 0 ? NO_BYTES : Uint8Array.from(this.#trailer);
   }
 
   /** Reports that the caller took `n` data bytes (at most {@link dataRemaining}). */
