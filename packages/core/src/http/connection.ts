@@ -10,6 +10,7 @@ import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
   type BodyKind,
+  type RequestFraming,
   type ResponseFramingKind,
   expectsContinue,
   requestFraming,
@@ -142,6 +143,8 @@ const READ_CHUNKED = 3;
 const READ_DONE = 4;
 
 const EMPTY = new Uint8Array(0);
+/** What requestFraming returns for a request without Content-Length and Transfer-Encoding. */
+const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as RequestFraming;
 
 /** Lower-case names of the fields the fast head path must notice, as bytes. */
 const lowerBytes = (name: string) => Uint8Array.from(name, (c) => c.charCodeAt(0));
@@ -545,7 +548,8 @@ export class ServerConnection {
     let sp2 = -1;
     for (let i = 0; i < lineEnd; i++) {
       const c = buf[pos + i];
-      if (c <= SP || c === 0x7f) {
+      if (c - 0x21 >>> 0 > 0x7e - 0x21) {
+        // SP, another control character or white space, or DEL (the bytes are ASCII here)
         if (c !== SP || sp2 >= 0) return null;
         if (sp1 < 0) sp1 = i;
         else sp2 = i;
@@ -591,10 +595,10 @@ export class ServerConnection {
       }
       if (++count >= maxFields) return null;
       const nameStart = pos + ls;
-      const stop = pos + lineEnd;
+      // Stops at the colon, or at the latest at the CR or LF that ends the line.
       let i = nameStart;
-      while (i < stop && TCHAR[buf[i]] === 1) i++;
-      if (i === nameStart || i === stop || buf[i] !== COLON) return null;
+      while (TCHAR[buf[i]] === 1) i++;
+      if (i === nameStart || buf[i] !== COLON) return null;
       const colon = i - pos;
       let vs = colon + 1;
       while (vs < lineEnd && (buf[pos + vs] === SP || buf[pos + vs] === HT)) vs++;
@@ -632,9 +636,12 @@ export class ServerConnection {
 
     const method = methodName(buf, pos, sp1, s);
     const requestline = s.slice(0, lineEnd);
-    const summary: FieldSummary = { fields, contentLengthCount, contentLength, transferEncoding, connection, expect };
-    const framing = requestFraming(summary, 1, minor, requestline, version, method);
-    if (framing instanceof ProtocolError) return null;
+    let framing: RequestFraming | ProtocolError = NO_BODY;
+    if (transferEncoding !== null || contentLengthCount !== 0) {
+      const summary: FieldSummary = { fields, contentLengthCount, contentLength, transferEncoding, connection, expect };
+      framing = requestFraming(summary, 1, minor, requestline, version, method);
+      if (framing instanceof ProtocolError) return null;
+    }
     this.#pos = pos + headEnd;
     this.#guess = headEnd;
     return this.#emitRequest(
