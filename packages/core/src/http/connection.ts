@@ -184,7 +184,7 @@ function asciiPrefix(s: string, n: number, buf: Uint8Array, pos: number): number
 }
 
 /** The method as a shared string for the common ones, else a slice of the decoded line. */
-function methodName(buf: Uint8Array, at: number, n: number, s: string): string {
+function methodName(buf: Uint8Array, at: number, n: number, s: string, o: number): string {
   const c = buf[at];
   if (n === 3) {
     if (c === 0x47 && buf[at + 1] === 0x45 && buf[at + 2] === 0x54) return "GET";
@@ -193,8 +193,11 @@ function methodName(buf: Uint8Array, at: number, n: number, s: string): string {
     if (c === 0x50 && buf[at + 1] === 0x4f && buf[at + 2] === 0x53 && buf[at + 3] === 0x54) return "POST";
     if (c === 0x48 && buf[at + 1] === 0x45 && buf[at + 2] === 0x41 && buf[at + 3] === 0x44) return "HEAD";
   }
-  return s.slice(0, n);
+  return s.slice(o, o + n);
 }
+
+/** Bytes decoded at once for the heads that follow a head in the same buffer (pipelining). */
+const PIPELINE_WINDOW = 8192;
 const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
 const CLOSED_EVENT: ConnectionClosedEvent = Object.freeze({ type: "closed" });
 
@@ -233,6 +236,17 @@ export class ServerConnection {
   #line: RequestLine | null = null;
   /** Bytes the fast head path decodes first: the size of this connection's previous head. */
   #guess = 1024;
+  /**
+   * Text the fast head path decoded: character `i` is byte `#textAt + i` of `#buf` for every
+   * `i` below `#textLimit`. Dropped whenever bytes are received.
+   */
+  #text = "";
+  #textAt = 0;
+  #textLimit = 0;
+  /** Index of a NUL in `#text` (none before it from where it was searched), or -1. */
+  #textNul = -1;
+  /** The previous head had no body and bytes followed it: decode more than one head at once. */
+  #pipelined = false;
   /** Largest head the fast path takes on: beyond it a line or head limit might apply. */
   readonly #fastCap: number;
 
@@ -296,6 +310,9 @@ export class ServerConnection {
     const n = data.length;
     if (n === 0) return;
     if (this.#their === "MUST_CLOSE" || this.#their === "CLOSED" || this.#their === "ERROR" || this.#eof) return;
+    this.#text = "";
+    this.#textLimit = 0;
+    this.#pipelined = false;
     if (this.#pos >= this.#end) {
       this.#rebase(this.#pos);
       this.#buf = data;
@@ -519,35 +536,50 @@ export class ServerConnection {
   #fastHead(): RequestEvent | null {
     const buf = this.#buf;
     const pos = this.#pos;
+    // Text decoded for an earlier head of this buffer may already cover this one (pipelining).
+    const text = this.#text;
+    if (text.length !== 0) {
+      const o = pos - this.#textAt;
+      if (o >= 0 && o < this.#textLimit) {
+        const request = this.#parseHeadFast(text, o, this.#textLimit, buf, this.#textAt);
+        if (request !== undefined) return request;
+      }
+    }
     const avail = this.#end - pos;
-    const cap = avail < this.#fastCap ? avail : this.#fastCap;
-    // Decode about as much as the previous head took (not the body after it), doubling if short.
-    let n = this.#guess < cap ? this.#guess : cap;
+    const most = avail < this.#fastCap ? avail : this.#fastCap;
+    // Decode about as much as the previous head took (not the body after it), doubling if short;
+    // after a head that other bytes followed without a body, the next few heads at once.
+    let n = this.#pipelined ? PIPELINE_WINDOW : this.#guess;
+    if (n > avail) n = avail;
     for (;;) {
       const s = utf8DecodeRange(buf, pos, pos + n);
       const limit = asciiPrefix(s, n, buf, pos);
       if (limit < 0) return null;
-      const request = this.#parseHeadFast(s, limit, buf, pos);
+      this.#text = s;
+      this.#textAt = pos;
+      this.#textLimit = limit;
+      this.#textNul = -1;
+      const request = this.#parseHeadFast(s, 0, limit, buf, pos);
       if (request !== undefined) return request;
-      if (n >= cap || limit < n) return null;
-      n = n * 2 < cap ? n * 2 : cap;
+      if (n >= most || limit < n) return null;
+      n = n * 2 < most ? n * 2 : most;
     }
   }
 
   /**
-   * {@link #fastHead} on the decoded text `s` of `buf[pos, …)`, whose first `limit` characters
-   * are its bytes one for one. Returns the request, `null` to leave the head to the general path,
-   * or `undefined` when the head does not end within `limit`.
+   * {@link #fastHead} on the decoded text `s`, whose character `i` is byte `d + i` of `buf` for
+   * every `i` below `limit`; the head starts at character `o`. Returns the request, `null` to
+   * leave the head to the general path, or `undefined` when the head does not end within `limit`.
    */
-  #parseHeadFast(s: string, limit: number, buf: Uint8Array, pos: number): RequestEvent | null | undefined {
-    const lf0 = s.indexOf("\n");
+  #parseHeadFast(s: string, o: number, limit: number, buf: Uint8Array, d: number): RequestEvent | null | undefined {
+    const lf0 = s.indexOf("\n", o);
     if (lf0 < 0 || lf0 >= limit) return undefined;
-    if (lf0 === 0) return null;
-    const lineEnd = buf[pos + lf0 - 1] === CR ? lf0 - 1 : lf0;
+    if (lf0 === o) return null;
+    const lineEnd = buf[d + lf0 - 1] === CR ? lf0 - 1 : lf0;
     let sp1 = -1;
     let sp2 = -1;
-    for (let i = 0; i < lineEnd; i++) {
-      const c = buf[pos + i];
+    for (let i = o; i < lineEnd; i++) {
+      const c = buf[d + i];
       if (c - 0x21 >>> 0 > 0x7e - 0x21) {
         // SP, another control character or white space, or DEL (the bytes are ASCII here)
         if (c !== SP || sp2 >= 0) return null;
@@ -556,8 +588,8 @@ export class ServerConnection {
       }
     }
     // Three words, the last exactly HTTP/1.0 or HTTP/1.1.
-    if (sp1 <= 0 || sp2 <= sp1 + 1 || lineEnd - sp2 !== 9) return null;
-    const v = pos + sp2 + 1;
+    if (sp1 <= o || sp2 <= sp1 + 1 || lineEnd - sp2 !== 9) return null;
+    const v = d + sp2 + 1;
     if (buf[v] !== 0x48 || buf[v + 1] !== 0x54 || buf[v + 2] !== 0x54 || buf[v + 3] !== 0x50) return null;
     if (buf[v + 4] !== 0x2f || buf[v + 5] !== 0x31 || buf[v + 6] !== 0x2e) return null;
     const m = buf[v + 7];
@@ -579,7 +611,7 @@ export class ServerConnection {
     for (;;) {
       const lf = s.indexOf("\n", ls);
       if (lf < 0 || lf >= limit) return undefined;
-      const first = buf[pos + ls];
+      const first = buf[d + ls];
       if (lf === ls || (lf === ls + 1 && first === CR)) {
         headEnd = lf + 1;
         break;
@@ -594,16 +626,16 @@ export class ServerConnection {
         lineEnd = cr;
       }
       if (++count >= maxFields) return null;
-      const nameStart = pos + ls;
+      const nameStart = d + ls;
       // Stops at the colon, or at the latest at the CR or LF that ends the line.
       let i = nameStart;
       while (TCHAR[buf[i]] === 1) i++;
       if (i === nameStart || buf[i] !== COLON) return null;
-      const colon = i - pos;
+      const colon = i - d;
       let vs = colon + 1;
-      while (vs < lineEnd && (buf[pos + vs] === SP || buf[pos + vs] === HT)) vs++;
+      while (vs < lineEnd && (buf[d + vs] === SP || buf[d + vs] === HT)) vs++;
       let ve = lineEnd;
-      while (ve > vs && (buf[pos + ve - 1] === SP || buf[pos + ve - 1] === HT)) ve--;
+      while (ve > vs && (buf[d + ve - 1] === SP || buf[d + ve - 1] === HT)) ve--;
       const value = s.slice(vs, ve);
       fields.push(s.slice(ls, colon), value);
       switch (colon - ls) {
@@ -631,19 +663,28 @@ export class ServerConnection {
       }
       ls = lf + 1;
     }
-    const nul = s.indexOf("\0", lf0);
-    if (nul >= 0 && nul < headEnd) return null;
+    // Longer heads could meet a line or head limit: the general path decides those.
+    if (headEnd - o > this.#fastCap) return null;
+    // The first NUL of the text at or after this head (each text is searched about once).
+    let nul = this.#textNul;
+    if (nul < lf0) {
+      nul = s.indexOf("\0", lf0);
+      if (nul < 0) nul = s.length;
+      if (s === this.#text) this.#textNul = nul;
+    }
+    if (nul < headEnd) return null;
 
-    const method = methodName(buf, pos, sp1, s);
-    const requestline = s.slice(0, lineEnd);
+    const method = methodName(buf, d + o, sp1 - o, s, o);
+    const requestline = s.slice(o, lineEnd);
     let framing: RequestFraming | ProtocolError = NO_BODY;
     if (transferEncoding !== null || contentLengthCount !== 0) {
       const summary: FieldSummary = { fields, contentLengthCount, contentLength, transferEncoding, connection, expect };
       framing = requestFraming(summary, 1, minor, requestline, version, method);
       if (framing instanceof ProtocolError) return null;
     }
-    this.#pos = pos + headEnd;
-    this.#guess = headEnd;
+    this.#pos = d + headEnd;
+    this.#guess = headEnd - o;
+    this.#pipelined = framing.kind === "none" && this.#pos < this.#end;
     return this.#emitRequest(
       method,
       s.slice(sp1 + 1, sp2),
