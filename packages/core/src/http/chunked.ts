@@ -114,6 +114,37 @@ export class ChunkedDecoder {
         this.#state = state;
         return i;
       }
+      if (state === DATA_CR && i + 1 < end && buf[i] === CR && buf[i + 1] === LF) {
+        state = SIZE_FIRST;
+        i += 2;
+        continue;
+      }
+      if (state === SIZE_FIRST && this.#lineBytes === 0) {
+        // The usual chunk-size line, whole in the buffer: 1 to 13 hex digits (below 2^53, so no
+        // overflow check), CR LF. Anything else goes through the states below. The states count
+        // the CR twice toward the line limit (it is looked at in SIZE and again after it), so
+        // the limit is checked here for digits + 3 bytes as well.
+        let j = i;
+        let size = 0;
+        const stop = end - i > 13 ? i + 13 : end;
+        while (j < stop) {
+          const v = HEX_VALUE[buf[j]];
+          if (v < 0) break;
+          size = size * 16 + v;
+          j++;
+        }
+        if (j > i && j + 1 < end && buf[j] === CR && buf[j + 1] === LF && j + 3 - i <= this.#maxLine) {
+          this.#size = size;
+          if (size === 0) {
+            state = TRAILER_LINE_START;
+          } else {
+            this.dataRemaining = size;
+            state = DATA;
+          }
+          i = j + 2;
+          continue;
+        }
+      }
       const c = buf[i];
       if (state <= SIZE_LF && ++this.#lineBytes > this.#maxLine) {
         return this.#fail("chunk-size line too long", true);
