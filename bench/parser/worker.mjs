@@ -2,7 +2,7 @@
 // shapes the call sites of another. Driven by run.mjs over IPC, so that the trials of all pairs
 // can be interleaved in time (load from elsewhere on the machine then hits every parser alike):
 //   {cmd: "check"}              correctness check        -> {ok: true, bytesPerMessage}
-//   {cmd: "run", ms, warmupMs}  warm-up, then one trial   -> {ok: true, rate} (messages/s)
+//   {cmd: "run", ms, warmupMs}  warm-up, then one trial   -> {ok: true, wall, cpu} (messages/s)
 // Usage (through child_process.fork): worker.mjs <parser> <scenario> <buffer|u8>
 
 import { SCENARIOS } from "./inputs.mjs";
@@ -53,8 +53,10 @@ async function check() {
 
 let parser = null;
 
+/** Feeds the buffer for `ms` of wall-clock time; messages per second of wall time and of CPU time. */
 function run(ms) {
   let iterations = 0;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const stop = start + ms;
   let now = start;
@@ -63,7 +65,9 @@ function run(ms) {
     iterations += batch;
     now = performance.now();
   }
-  return (iterations * perIteration) / ((now - start) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  const messages = iterations * perIteration;
+  return { wall: messages / ((now - start) / 1000), cpu: messages / ((cpu.user + cpu.system) / 1e6) };
 }
 
 process.on("message", async (msg) => {
@@ -75,9 +79,9 @@ process.on("message", async (msg) => {
     } else if (msg.cmd === "run") {
       const before = sink.messages;
       if (msg.warmupMs > 0) run(msg.warmupMs);
-      const rate = run(msg.ms);
+      const { wall, cpu } = run(msg.ms);
       if (sink.messages === before) throw new Error("nothing was parsed");
-      process.send({ ok: true, rate });
+      process.send({ ok: true, wall, cpu });
     } else if (msg.cmd === "exit") {
       process.exit(0);
     }
