@@ -6,6 +6,7 @@
 // The sink counters keep the work observable so that nothing can be optimised away.
 
 import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 
@@ -23,9 +24,12 @@ function bodyOf(pieces) {
   return out;
 }
 
-/** Our core: `ServerConnection`, reused across messages like a keep-alive connection. */
-async function ours(log) {
-  const { ServerConnection } = await import("../../packages/core/dist/index.js");
+/**
+ * Our core: `ServerConnection`, reused across messages like a keep-alive connection. `core` is
+ * another build of packages/core/dist/index.js (run.mjs --core / --baseline), for before/after.
+ */
+async function ours(log, core = process.env.PARSER_BENCH_CORE) {
+  const { ServerConnection } = await import(core ? pathToFileURL(core).href : "../../packages/core/dist/index.js");
   const conn = new ServerConnection();
   // The smallest legal response: the state machine parses the next request only after
   // startNextCycle(), which needs our side DONE. Its cost is part of the keep-alive cycle.
@@ -145,4 +149,9 @@ async function httpParserJs(log) {
   };
 }
 
-export const PARSERS = { ours, llhttp, "http-parser-js": httpParserJs };
+export const PARSERS = {
+  ours,
+  llhttp,
+  "http-parser-js": httpParserJs,
+  "ours-baseline": (log) => ours(log, process.env.PARSER_BENCH_BASELINE),
+};

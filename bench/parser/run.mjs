@@ -14,13 +14,16 @@
 // Options: --quick (3 x 0.5 s trials), --trials=N, --trial-ms=N, --warmup-ms=N (first trial),
 //          --parsers=ours,llhttp,... --scenarios=single,... --u8 (feed ours a plain Uint8Array
 //          instead of a Buffer), --wall (rates per second of wall-clock time instead of CPU
-//          time), --json (also print the raw results)
+//          time), --core=FILE (ours from another build of packages/core/dist/index.js, for
+//          before/after comparisons), --baseline=FILE (adds a row "ours-baseline": ours from
+//          that build, measured in the same rounds), --json (also print the raw results)
 //
 // Rates are messages per second of the worker's CPU time (all its threads, so GC work counts)
 // during a trial of fixed wall-clock length: on a small shared machine, time spent descheduled
 // is not the parser's. With --wall they are per second of elapsed time.
 
 import { fork } from "node:child_process";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const args = new Map(
@@ -35,6 +38,7 @@ const trialMs = Number(args.get("trial-ms") ?? (quick ? 500 : 1500));
 const warmupMs = Number(args.get("warmup-ms") ?? (quick ? 300 : 500));
 const rewarmMs = Math.min(100, warmupMs);
 const parsers = (args.get("parsers") ?? "ours,llhttp,http-parser-js").split(",");
+if (args.has("baseline") && !parsers.includes("ours-baseline")) parsers.splice(1, 0, "ours-baseline");
 const scenarios = (args.get("scenarios") ?? "single,pipelined,chunked").split(",");
 const oursInput = args.has("u8") ? "u8" : "buffer";
 const clock = args.has("wall") ? "wall" : "cpu";
@@ -50,8 +54,11 @@ const workerPath = fileURLToPath(new URL("./worker.mjs", import.meta.url));
 
 /** A worker process and a way to ask it one thing at a time. */
 function startWorker(parser, scenario) {
-  const input = parser === "ours" ? oursInput : "buffer";
-  const child = fork(workerPath, [parser, scenario, input], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const input = parser.startsWith("ours") ? oursInput : "buffer";
+  const env = { ...process.env };
+  if (args.has("core")) env.PARSER_BENCH_CORE = resolve(args.get("core"));
+  if (args.has("baseline")) env.PARSER_BENCH_BASELINE = resolve(args.get("baseline"));
+  const child = fork(workerPath, [parser, scenario, input], { stdio: ["ignore", "inherit", "inherit", "ipc"], env });
   let pending = null;
   child.on("message", (m) => {
     const p = pending;
@@ -79,7 +86,9 @@ function startWorker(parser, scenario) {
 
 console.log(
   `parser benchmark: node ${process.version}, ${trials} trials x ${trialMs} ms per parser and input, round-robin, median, ` +
-    `per second of ${clock === "cpu" ? "CPU" : "wall-clock"} time; ours is fed a ${oursInput === "u8" ? "plain Uint8Array" : "Buffer"}`,
+    `per second of ${clock === "cpu" ? "CPU" : "wall-clock"} time; ours is fed a ${oursInput === "u8" ? "plain Uint8Array" : "Buffer"}` +
+    (args.has("core") ? `; ours from ${args.get("core")}` : "") +
+    (args.has("baseline") ? `; ours-baseline from ${args.get("baseline")}` : ""),
 );
 const started = performance.now();
 const pairs = [];
