@@ -80,27 +80,46 @@ export function latin1Decode(bytes: Uint8Array, start = 0, end = bytes.length): 
 }
 
 /**
+ * The runtime's UTF-8 decoding of `bytes[start, end)`, without the ISO-8859-1 fix-up of
+ * {@link latin1Decode}: equal to it when the bytes are ASCII, which the caller must establish
+ * (the head parser's fast path checks the result for U+FFFD and for its length).
+ */
+export function utf8DecodeRange(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Decoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+}
+
+/**
  * Encodes `s` as ISO-8859-1.
  * @throws {RangeError} if `s` has a character above U+00FF (Python's `UnicodeEncodeError` for
  *   `encode('latin-1', 'strict')`).
  */
 export function latin1Encode(s: string): Uint8Array {
+  // Short heads (an interim 100, a bare 204) are copied here: TextEncoder's fixed cost is higher.
+  if (s.length <= 64) {
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) throw latin1Error(c, i);
+      out[i] = c;
+    }
+    return out;
+  }
   let ascii = true;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 0x7f) {
       ascii = false;
-      if (c > 0xff) {
-        throw new RangeError(
-          `'latin-1' codec can't encode character U+${c.toString(16).padStart(4, "0")} in position ${i}`,
-        );
-      }
+      if (c > 0xff) throw latin1Error(c, i);
     }
   }
   if (ascii) return utf8Encoder.encode(s);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
+}
+
+function latin1Error(c: number, i: number): RangeError {
+  return new RangeError(`'latin-1' codec can't encode character U+${c.toString(16).padStart(4, "0")} in position ${i}`);
 }
 
 /** Encodes `s` as UTF-8; lone surrogates become U+FFFD (Python's `errors='replace'`). */

@@ -38,6 +38,9 @@ const FINAL_LF = 19;
 const DONE = 20;
 const ERROR = 21;
 
+/** The (empty, so immutable) trailer section of most bodies: no allocation per message. */
+const NO_BYTES = new Uint8Array(0);
+
 /** Limits of a {@link ChunkedDecoder}, in bytes. */
 export interface ChunkedLimits {
   /** Longest chunk-size line including extensions and CRLF (default 4096). */
@@ -89,7 +92,7 @@ export class ChunkedDecoder {
 
   /** The raw trailer section (field lines with their CRLFs), available once {@link done}. */
   get trailerBytes(): Uint8Array {
-    return Uint8Array.from(this.#trailer);
+    return this.#trailer.length === 0 ? NO_BYTES : Uint8Array.from(this.#trailer);
   }
 
   /** Reports that the caller took `n` data bytes (at most {@link dataRemaining}). */
@@ -117,6 +120,37 @@ export class ChunkedDecoder {
       if (state === DATA) {
         this.#state = state;
         return i;
+      }
+      if (state === DATA_CR && i + 1 < end && buf[i] === CR && buf[i + 1] === LF) {
+        state = SIZE_FIRST;
+        i += 2;
+        continue;
+      }
+      if (state === SIZE_FIRST && this.#lineBytes === 0) {
+        // The usual chunk-size line, whole in the buffer: 1 to 13 hex digits (below 2^53, so no
+        // overflow check), CR LF. Anything else goes through the states below. The states count
+        // the CR twice toward the line limit (it is looked at in SIZE and again after it), so
+        // the limit is checked here for digits + 3 bytes as well.
+        let j = i;
+        let size = 0;
+        const stop = end - i > 13 ? i + 13 : end;
+        while (j < stop) {
+          const v = HEX_VALUE[buf[j]];
+          if (v < 0) break;
+          size = size * 16 + v;
+          j++;
+        }
+        if (j > i && j + 1 < end && buf[j] === CR && buf[j + 1] === LF && j + 3 - i <= this.#maxLine) {
+          this.#size = size;
+          if (size === 0) {
+            state = TRAILER_LINE_START;
+          } else {
+            this.dataRemaining = size;
+            state = DATA;
+          }
+          i = j + 2;
+          continue;
+        }
       }
       const c = buf[i];
       if (state <= SIZE_LF && ++this.#lineBytes > this.#maxLine) {

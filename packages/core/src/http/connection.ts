@@ -5,21 +5,25 @@
  * @module
  */
 
-import { latin1Encode } from "./chars.js";
+import { TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
   type BodyKind,
+  type RequestFraming,
   type ResponseFramingKind,
   expectsContinue,
   requestFraming,
   responseFraming,
 } from "./framing.js";
-import { type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
+import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
 import { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
 
 const LF = 0x0a;
 const CR = 0x0d;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
 
 /** A complete request head was received (RFC 9112 §3, §5). */
 export interface RequestEvent {
@@ -139,6 +143,61 @@ const READ_CHUNKED = 3;
 const READ_DONE = 4;
 
 const EMPTY = new Uint8Array(0);
+/** What requestFraming returns for a request without Content-Length and Transfer-Encoding. */
+const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as RequestFraming;
+
+/** Lower-case names of the fields the fast head path must notice, as bytes. */
+const lowerBytes = (name: string) => Uint8Array.from(name, (c) => c.charCodeAt(0));
+const CONTENT_LENGTH = lowerBytes("content-length");
+const TRANSFER_ENCODING = lowerBytes("transfer-encoding");
+const CONNECTION = lowerBytes("connection");
+const EXPECT = lowerBytes("expect");
+
+/**
+ * True if the `lower.length` bytes at `at` spell `lower` ignoring case. The bytes must be tchars:
+ * among those, OR-ing 0x20 changes only A–Z (and `^` to `~`, which no name here contains).
+ */
+function nameIs(buf: Uint8Array, at: number, lower: Uint8Array): boolean {
+  for (let k = 0; k < lower.length; k++) if ((buf[at + k] | 0x20) !== lower[k]) return false;
+  return true;
+}
+
+/**
+ * How many leading characters of `s`, the UTF-8 decoding of `buf[pos, pos + n)`, stand for one
+ * byte each (so that index `i` of `s` is byte `pos + i`), or -1 when that cannot be shown cheaply.
+ *
+ * All `n` when `s` has `n` characters and no U+FFFD: every byte >= 0x80 either becomes U+FFFD or
+ * joins a multi-byte sequence that shortens the string. Otherwise (body bytes after the head, say)
+ * the prefix up to and including the first CR LF CR LF of `s` at index `e`, provided no U+FFFD
+ * precedes it and the bytes at `pos + e` are CR LF CR LF too: a byte >= 0x80 before them would
+ * shift them to a lower index of `s` (ASCII bytes always decode as themselves and the shift never
+ * shrinks), where they would form an earlier CR LF CR LF.
+ */
+function asciiPrefix(s: string, n: number, buf: Uint8Array, pos: number): number {
+  const bad = s.indexOf("\ufffd");
+  if (bad < 0 && s.length === n) return n;
+  const e = s.indexOf("\r\n\r\n");
+  if (e < 0 || (bad >= 0 && bad < e)) return -1;
+  const b = pos + e;
+  if (buf[b] !== CR || buf[b + 1] !== LF || buf[b + 2] !== CR || buf[b + 3] !== LF) return -1;
+  return e + 4;
+}
+
+/** The method as a shared string for the common ones, else a slice of the decoded line. */
+function methodName(buf: Uint8Array, at: number, n: number, s: string, o: number): string {
+  const c = buf[at];
+  if (n === 3) {
+    if (c === 0x47 && buf[at + 1] === 0x45 && buf[at + 2] === 0x54) return "GET";
+    if (c === 0x50 && buf[at + 1] === 0x55 && buf[at + 2] === 0x54) return "PUT";
+  } else if (n === 4) {
+    if (c === 0x50 && buf[at + 1] === 0x4f && buf[at + 2] === 0x53 && buf[at + 3] === 0x54) return "POST";
+    if (c === 0x48 && buf[at + 1] === 0x45 && buf[at + 2] === 0x41 && buf[at + 3] === 0x44) return "HEAD";
+  }
+  return s.slice(o, o + n);
+}
+
+/** Bytes decoded at once for the heads that follow a head in the same buffer (pipelining). */
+const PIPELINE_WINDOW = 8192;
 const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
 const CLOSED_EVENT: ConnectionClosedEvent = Object.freeze({ type: "closed" });
 
@@ -175,6 +234,21 @@ export class ServerConnection {
   #headStart = 0;
   #fieldLines = 0;
   #line: RequestLine | null = null;
+  /** Bytes the fast head path decodes first: the size of this connection's previous head. */
+  #guess = 1024;
+  /**
+   * Text the fast head path decoded: character `i` is byte `#textAt + i` of `#buf` for every
+   * `i` below `#textLimit`. Dropped whenever bytes are received.
+   */
+  #text = "";
+  #textAt = 0;
+  #textLimit = 0;
+  /** Index of a NUL in `#text` (none before it from where it was searched), or -1. */
+  #textNul = -1;
+  /** The previous head had no body and bytes followed it: decode more than one head at once. */
+  #pipelined = false;
+  /** Largest head the fast path takes on: beyond it a line or head limit might apply. */
+  readonly #fastCap: number;
 
   #remaining = 0;
   #chunked: ChunkedDecoder | null = null;
@@ -195,6 +269,7 @@ export class ServerConnection {
     this.#maxLine = limits.maxLineBytes ?? 65536;
     this.#maxFieldLines = limits.maxFieldLines ?? 100;
     this.#maxHead = limits.maxHeadBytes ?? 1 << 20;
+    this.#fastCap = Math.min(this.#maxLine, this.#maxHead);
     this.#chunkLimits = {
       maxLineBytes: limits.maxChunkLineBytes ?? 4096,
       maxTrailerBytes: limits.maxTrailerBytes ?? 65536,
@@ -235,6 +310,9 @@ export class ServerConnection {
     const n = data.length;
     if (n === 0) return;
     if (this.#their === "MUST_CLOSE" || this.#their === "CLOSED" || this.#their === "ERROR" || this.#eof) return;
+    this.#text = "";
+    this.#textLimit = 0;
+    this.#pipelined = false;
     if (this.#pos >= this.#end) {
       this.#rebase(this.#pos);
       this.#buf = data;
@@ -306,6 +384,11 @@ export class ServerConnection {
   #readHead(): ConnectionEvent {
     const buf = this.#buf;
     const end = this.#end;
+    // A head that starts in a fresh buffer region (nothing scanned yet) is first tried whole.
+    if (this.#read === READ_LINE && this.#scan <= this.#pos && end > this.#pos) {
+      const request = this.#fastHead();
+      if (request !== null) return request;
+    }
     if (this.#read === READ_LINE) {
       const start = this.#pos;
       if (this.#scan < start) this.#scan = start;
@@ -335,7 +418,9 @@ export class ServerConnection {
       this.#line = line;
       this.#headStart = start;
       this.#pos = Math.min(lf + 1, end);
-      if (line.simple) return this.#emitRequest(line, [], "none", 0, null, null);
+      if (line.simple) {
+        return this.#emitRequest(line.method, line.target, line.version, line.major, line.minor, line.requestline, true, [], "none", 0, null, null);
+      }
       this.#read = READ_FIELDS;
       this.#fieldsStart = this.#lineStart = this.#scan = this.#pos;
       this.#fieldLines = 0;
@@ -434,11 +519,207 @@ export class ServerConnection {
     const framing = requestFraming(summary, line.major, line.minor, line.requestline, line.version, line.method);
     if (framing instanceof ProtocolError) return this.#fail(framing);
     this.#pos = consumed;
-    return this.#emitRequest(line, summary.fields, framing.kind, framing.length, summary.connection, summary.expect);
+    return this.#emitRequest(
+      line.method,
+      line.target,
+      line.version,
+      line.major,
+      line.minor,
+      line.requestline,
+      line.simple,
+      summary.fields,
+      framing.kind,
+      framing.length,
+      summary.connection,
+      summary.expect,
+    );
+  }
+
+  /**
+   * The common case in one pass: a whole head in the buffer, decoded once (UTF-8, ASCII checked)
+   * and cut into strings. It takes only what it can check completely: the request line
+   * `method SP target SP HTTP/1.0|1.1` without other white space or control characters, field
+   * lines `token ":" value` without NUL or a bare CR, within every limit, ASCII only, and framing
+   * fields that `requestFraming` accepts. Anything else returns `null` and the general path
+   * (parseRequestLine, parseFieldLines) takes over from the same state, so events and errors
+   * are the same whichever path runs.
+   */
+  #fastHead(): RequestEvent | null {
+    const buf = this.#buf;
+    const pos = this.#pos;
+    // Text decoded for an earlier head of this buffer may already cover this one (pipelining).
+    const text = this.#text;
+    if (text.length !== 0) {
+      const o = pos - this.#textAt;
+      if (o >= 0 && o < this.#textLimit) {
+        const request = this.#parseHeadFast(text, o, this.#textLimit, buf, this.#textAt);
+        if (request !== undefined) return request;
+      }
+    }
+    const avail = this.#end - pos;
+    const most = avail < this.#fastCap ? avail : this.#fastCap;
+    // Decode about as much as the previous head took (not the body after it), doubling if short;
+    // after a head that other bytes followed without a body, the next few heads at once.
+    let n = this.#pipelined ? PIPELINE_WINDOW : this.#guess;
+    if (n > avail) n = avail;
+    for (;;) {
+      const s = utf8DecodeRange(buf, pos, pos + n);
+      const limit = asciiPrefix(s, n, buf, pos);
+      if (limit < 0) return null;
+      this.#text = s;
+      this.#textAt = pos;
+      this.#textLimit = limit;
+      this.#textNul = -1;
+      const request = this.#parseHeadFast(s, 0, limit, buf, pos);
+      if (request !== undefined) return request;
+      if (n >= most || limit < n) return null;
+      n = n * 2 < most ? n * 2 : most;
+    }
+  }
+
+  /**
+   * {@link #fastHead} on the decoded text `s`, whose character `i` is byte `d + i` of `buf` for
+   * every `i` below `limit`; the head starts at character `o`. Returns the request, `null` to
+   * leave the head to the general path, or `undefined` when the head does not end within `limit`.
+   */
+  #parseHeadFast(s: string, o: number, limit: number, buf: Uint8Array, d: number): RequestEvent | null | undefined {
+    const lf0 = s.indexOf("\n", o);
+    if (lf0 < 0 || lf0 >= limit) return undefined;
+    if (lf0 === o) return null;
+    const lineEnd = buf[d + lf0 - 1] === CR ? lf0 - 1 : lf0;
+    let sp1 = -1;
+    let sp2 = -1;
+    for (let i = o; i < lineEnd; i++) {
+      const c = buf[d + i];
+      if (c - 0x21 >>> 0 > 0x7e - 0x21) {
+        // SP, another control character or white space, or DEL (the bytes are ASCII here)
+        if (c !== SP || sp2 >= 0) return null;
+        if (sp1 < 0) sp1 = i;
+        else sp2 = i;
+      }
+    }
+    // Three words, the last exactly HTTP/1.0 or HTTP/1.1.
+    if (sp1 <= o || sp2 <= sp1 + 1 || lineEnd - sp2 !== 9) return null;
+    const v = d + sp2 + 1;
+    if (buf[v] !== 0x48 || buf[v + 1] !== 0x54 || buf[v + 2] !== 0x54 || buf[v + 3] !== 0x50) return null;
+    if (buf[v + 4] !== 0x2f || buf[v + 5] !== 0x31 || buf[v + 6] !== 0x2e) return null;
+    const m = buf[v + 7];
+    if (m !== 0x31 && m !== 0x30) return null;
+    const minor = m === 0x31 ? 1 : 0;
+    const version = minor === 1 ? "HTTP/1.1" : "HTTP/1.0";
+
+    const fields: string[] = [];
+    let contentLengthCount = 0;
+    let contentLength = "";
+    let transferEncoding: string | null = null;
+    let connection: string | null = null;
+    let expect: string | null = null;
+    const maxFields = this.#maxFieldLines;
+    let count = 0;
+    let ls = lf0 + 1;
+    let cr = -1; // the first CR at or after the current line, once looked up
+    let headEnd: number;
+    for (;;) {
+      const lf = s.indexOf("\n", ls);
+      if (lf < 0 || lf >= limit) return undefined;
+      const first = buf[d + ls];
+      if (lf === ls || (lf === ls + 1 && first === CR)) {
+        headEnd = lf + 1;
+        break;
+      }
+      if (cr < ls) {
+        cr = s.indexOf("\r", ls);
+        if (cr < 0) cr = s.length;
+      }
+      let lineEnd = lf;
+      if (cr < lf) {
+        if (cr !== lf - 1) return null; // a CR inside the line
+        lineEnd = cr;
+      }
+      if (++count >= maxFields) return null;
+      const nameStart = d + ls;
+      // Stops at the colon, or at the latest at the CR or LF that ends the line.
+      let i = nameStart;
+      while (TCHAR[buf[i]] === 1) i++;
+      if (i === nameStart || buf[i] !== COLON) return null;
+      const colon = i - d;
+      let vs = colon + 1;
+      while (vs < lineEnd && (buf[d + vs] === SP || buf[d + vs] === HT)) vs++;
+      let ve = lineEnd;
+      while (ve > vs && (buf[d + ve - 1] === SP || buf[d + ve - 1] === HT)) ve--;
+      const value = s.slice(vs, ve);
+      fields.push(s.slice(ls, colon), value);
+      switch (colon - ls) {
+        case 14:
+          if ((first | 0x20) === 0x63 && nameIs(buf, nameStart, CONTENT_LENGTH)) {
+            contentLengthCount++;
+            contentLength = value;
+          }
+          break;
+        case 17:
+          if ((first | 0x20) === 0x74 && nameIs(buf, nameStart, TRANSFER_ENCODING)) {
+            transferEncoding = transferEncoding === null ? value : transferEncoding + "," + value;
+          }
+          break;
+        case 10:
+          if ((first | 0x20) === 0x63 && nameIs(buf, nameStart, CONNECTION)) {
+            connection = connection === null ? value : connection + "," + value;
+          }
+          break;
+        case 6:
+          if ((first | 0x20) === 0x65 && nameIs(buf, nameStart, EXPECT)) {
+            expect = expect === null ? value : expect + "," + value;
+          }
+          break;
+      }
+      ls = lf + 1;
+    }
+    // Longer heads could meet a line or head limit: the general path decides those.
+    if (headEnd - o > this.#fastCap) return null;
+    // The first NUL of the text at or after this head (each text is searched about once).
+    let nul = this.#textNul;
+    if (nul < lf0) {
+      nul = s.indexOf("\0", lf0);
+      if (nul < 0) nul = s.length;
+      if (s === this.#text) this.#textNul = nul;
+    }
+    if (nul < headEnd) return null;
+
+    const method = methodName(buf, d + o, sp1 - o, s, o);
+    const requestline = s.slice(o, lineEnd);
+    let framing: RequestFraming | ProtocolError = NO_BODY;
+    if (transferEncoding !== null || contentLengthCount !== 0) {
+      const summary: FieldSummary = { fields, contentLengthCount, contentLength, transferEncoding, connection, expect };
+      framing = requestFraming(summary, 1, minor, requestline, version, method);
+      if (framing instanceof ProtocolError) return null;
+    }
+    this.#pos = d + headEnd;
+    this.#guess = headEnd - o;
+    this.#pipelined = framing.kind === "none" && this.#pos < this.#end;
+    return this.#emitRequest(
+      method,
+      s.slice(sp1 + 1, sp2),
+      version,
+      1,
+      minor,
+      requestline,
+      false,
+      fields,
+      framing.kind,
+      framing.length,
+      connection,
+      expect,
+    );
   }
 
   #emitRequest(
-    line: RequestLine,
+    method: string,
+    target: string,
+    version: string,
+    major: number,
+    minor: number,
+    requestline: string,
+    simple: boolean,
     fields: string[],
     bodyKind: BodyKind,
     length: number,
@@ -447,18 +728,18 @@ export class ServerConnection {
   ): RequestEvent {
     const request: RequestEvent = {
       type: "request",
-      method: line.method,
-      target: line.target,
-      version: line.version,
-      major: line.major,
-      minor: line.minor,
-      requestline: line.requestline,
+      method,
+      target,
+      version,
+      major,
+      minor,
+      requestline,
       fields,
       bodyKind,
       contentLength: length,
       connection,
-      expectContinue: expectsContinue(line.major, line.minor, expect, { kind: bodyKind, length }),
-      simple: line.simple,
+      expectContinue: expect !== null && expectsContinue(major, minor, expect, { kind: bodyKind, length }),
+      simple,
     };
     this.#request = request;
     this.#their = "SEND_BODY";

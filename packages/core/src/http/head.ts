@@ -309,9 +309,16 @@ export function listHasToken(list: string | null, token: string): boolean {
 /** The non-empty elements of the comma-separated list `list`, trimmed (RFC 9110 §5.6.1). */
 export function listElements(list: string): string[] {
   const out: string[] = [];
-  for (const part of list.split(",")) {
-    const element = part.replace(/^[ \t]+|[ \t]+$/g, "");
-    if (element !== "") out.push(element);
+  let i = 0;
+  while (i <= list.length) {
+    let comma = list.indexOf(",", i);
+    if (comma < 0) comma = list.length;
+    let s = i;
+    let e = comma;
+    while (s < e && (list.charCodeAt(s) === SP || list.charCodeAt(s) === HT)) s++;
+    while (e > s && (list.charCodeAt(e - 1) === SP || list.charCodeAt(e - 1) === HT)) e--;
+    if (e > s) out.push(list.slice(s, e));
+    i = comma + 1;
   }
   return out;
 }
