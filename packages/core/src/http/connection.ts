@@ -392,8 +392,10 @@ export class ServerConnection {
     if (this.#read === READ_LINE) {
       const start = this.#pos;
       if (this.#scan < start) this.#scan = start;
-      let lf = this.#scan < end ? buf.indexOf(LF, this.#scan) : -1;
-      if (lf >= end) lf = -1;
+      // Searches stop at `end`: a grown buffer has spare room after it, and scanning that on
+      // every call would make a head that arrives in small pieces cost quadratic time.
+      const bytes = end < buf.length ? buf.subarray(0, end) : buf;
+      let lf = this.#scan < end ? bytes.indexOf(LF, this.#scan) : -1;
       if (lf < 0) {
         // More than maxLine bytes without LF can only end as a line that is too long; exactly
         // maxLine bytes may still be a whole line at EOF (CPython's readline(65537)).
@@ -431,12 +433,12 @@ export class ServerConnection {
   #readFields(): ConnectionEvent {
     const buf = this.#buf;
     const end = this.#end;
+    const bytes = end < buf.length ? buf.subarray(0, end) : buf; // see #readHead
     const line = this.#line!;
     let lineStart = this.#lineStart;
     let scan = this.#scan;
     for (;;) {
-      let lf = scan < end ? buf.indexOf(LF, scan) : -1;
-      if (lf >= end) lf = -1;
+      const lf = scan < end ? bytes.indexOf(LF, scan) : -1;
       if (lf < 0) {
         // The partial line is bounded by maxLine; the head size is checked when a line ends, in
         // the same order whether the bytes came at once or one by one (split invariance).
