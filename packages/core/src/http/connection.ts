@@ -125,7 +125,10 @@ export interface ResponseHead {
   status?: number;
   /** Reason phrase (may be empty). */
   reason?: string;
-  /** Field lines, flat `[name, value, …]`; already checked with `checkFieldName`/`checkFieldValue`. */
+  /**
+   * Field lines, flat `[name, value, …]`. Each name must be a token and each value free of CR, LF
+   * and NUL, ISO-8859-1 text (`checkFieldName`/`checkFieldValue`; `sendHead` checks them again).
+   */
   fields: readonly string[];
   /** The head ends here (the empty line is added); `false` leaves it open (CGI-style). */
   complete: boolean;
@@ -872,7 +875,9 @@ export class ServerConnection {
    *
    * @returns the bytes to write (ISO-8859-1).
    * @throws {LocalProtocolError} for an interim response to an HTTP/1.0 client (RFC 9110 §15.2),
-   *   text that fails the status-line checks, or a response when no request is pending.
+   *   text that fails the status-line checks, a field-name that is not a token or a field-value
+   *   with CR, LF or NUL (response splitting, RFC 9112 §11.1), or a response when no request is
+   *   pending. Nothing is recorded when it throws.
    */
   sendHead(head: ResponseHead): Uint8Array {
     if (this.#our !== "SEND_RESPONSE" && this.#our !== "SEND_BODY") {
@@ -887,7 +892,11 @@ export class ServerConnection {
       text = statusLine(head.version, status, head.reason ?? "");
     }
     const fields = head.fields;
-    for (let i = 0; i < fields.length; i += 2) text += fieldLine(fields[i], fields[i + 1]);
+    for (let i = 0; i < fields.length; i += 2) {
+      checkFieldName(fields[i]);
+      checkFieldValue(fields[i + 1]);
+      text += fieldLine(fields[i], fields[i + 1]);
+    }
     const interim = status !== undefined && status >= 100 && status < 200 && head.complete;
     if (interim && this.#resKind === "pending") {
       if (request !== null && (request.major < 1 || (request.major === 1 && request.minor < 1))) {
