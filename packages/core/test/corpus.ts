@@ -814,6 +814,13 @@ const oversize: CorpusCase[] = [
   },
   badChunk("a chunk-size line over 4 KiB (a long extension)", `5;x=${"y".repeat(4100)}\r\nhello\r\n0\r\n\r\n`, "", "docs/deviations.md `chunked framing` (chunk lines ≤ 4 KiB → 400)", "oversize"),
   {
+    name: "150 trailer fields → 431",
+    class: "oversize",
+    bytes: CHUNKED + "0\r\n" + manyFields(150) + "\r\n" + SMUGGLED,
+    expect: fails(431, "BAD_CHUNKED", Pcut()),
+    ref: "issue 2: too many fields → 431 (trailer fields are limited like header fields, ConnectionLimits.maxFieldLines)",
+  },
+  {
     name: "a trailer section over 64 KiB → 431",
     class: "oversize",
     bytes: CHUNKED + `5\r\nhello\r\n0\r\nX: ${"t".repeat(70_000)}\r\n\r\n` + SMUGGLED,
@@ -920,6 +927,14 @@ const pipelining: CorpusCase[] = [
     ref: "issue 2 (drain up to a limit or close)",
   },
   {
+    name: "Connection: close with an unread body holding a request: nothing after the head is parsed",
+    class: "pipelining",
+    bytes: postCL(SMUGGLED, "Connection: close") + SMUGGLED,
+    server: { respond: "before-body" },
+    expect: closes(Pcut()),
+    ref: "RFC 9112 §9.6 (after close, process no further requests), §9.3 (read the body or close)",
+  },
+  {
     name: "a flood behind a malformed request is never parsed",
     class: "pipelining",
     bytes: get("/1") + "GET /2 HTTP/1.1\r\nX : y\r\n\r\n" + tinyGets(1000, "/smuggled"),
@@ -1015,6 +1030,10 @@ const requestLine: CorpusCase[] = [
   { name: "HTTP/2.0 → 505", class: "request-line", bytes: "GET / HTTP/2.0\r\n\r\n", expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "cpython-behaviour.md §1.2 step 4; RFC 9110 §15.6.6" },
   { name: "a lower-case version → 400", class: "request-line", bytes: "GET / http/1.1\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "RFC 9112 §2.3 (case-sensitive); cpython-behaviour.md §1.2 step 4" },
   { name: "an empty request line closes without an answer", class: "request-line", bytes: "\r\n" + SMUGGLED, expect: fails(0, "EMPTY_REQUEST_LINE"), ref: "cpython-behaviour.md §1.2 step 3" },
+  { name: "the HTTP/2 connection preface → 505", class: "request-line", bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SMUGGLED, expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "RFC 9110 §15.6.6; cpython-behaviour.md §1.2 step 4" },
+  { name: "HTTP/01.1 is 1.1 and persists", class: "request-line", bytes: "GET /a HTTP/01.1\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "docs/deviations.md `version comparisons` (numbers)" },
+  { name: "HTTP/1.2 is served as HTTP/1.1", class: "request-line", bytes: "GET /a HTTP/1.2\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "RFC 9110 §2.5 (a higher minor version is processed as the highest supported)" },
+  { name: "a version number of 11 digits → 400", class: "request-line", bytes: "GET / HTTP/1.00000000001\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "cpython-behaviour.md §1.2 step 4 (at most 10 digits)" },
   { name: "two words, not GET → 400", class: "request-line", bytes: "POST /\r\nContent-Length: 5\r\n\r\nhello", expect: fails(400, "HTTP09_METHOD"), ref: "cpython-behaviour.md §1.2 step 7" },
 ];
 
