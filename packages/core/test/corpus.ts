@@ -1031,6 +1031,14 @@ const requestLine: CorpusCase[] = [
   { name: "a lower-case version → 400", class: "request-line", bytes: "GET / http/1.1\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "RFC 9112 §2.3 (case-sensitive); cpython-behaviour.md §1.2 step 4" },
   { name: "an empty request line closes without an answer", class: "request-line", bytes: "\r\n" + SMUGGLED, expect: fails(0, "EMPTY_REQUEST_LINE"), ref: "cpython-behaviour.md §1.2 step 3" },
   { name: "the HTTP/2 connection preface → 505", class: "request-line", bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SMUGGLED, expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "RFC 9110 §15.6.6; cpython-behaviour.md §1.2 step 4" },
+  {
+    name: "a TLS ClientHello on the plain HTTP port (no LF in it) is rejected at once",
+    class: "request-line",
+    // A TLS 1.2 record header and the start of a ClientHello, random bytes without 0x0A.
+    bytes: Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, ...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256 || 1).map((b) => (b === 0x0a ? 0x0b : b))]),
+    expect: { requests: [], error: { status: 400, code: "REQUEST_LINE_CTL", message: "Bad request syntax ('\\x16')" }, closes: true },
+    ref: "RFC 9112 §3.1 (method = token); parser-notes §1.3 (h11's early garbage detection); docs/deviations.md",
+  },
   { name: "HTTP/01.1 is 1.1 and persists", class: "request-line", bytes: "GET /a HTTP/01.1\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "docs/deviations.md `version comparisons` (numbers)" },
   { name: "HTTP/1.2 is served as HTTP/1.1", class: "request-line", bytes: "GET /a HTTP/1.2\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "RFC 9110 §2.5 (a higher minor version is processed as the highest supported)" },
   { name: "a version number of 11 digits → 400", class: "request-line", bytes: "GET / HTTP/1.00000000001\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "cpython-behaviour.md §1.2 step 4 (at most 10 digits)" },

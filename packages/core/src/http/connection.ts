@@ -5,7 +5,8 @@
  * @module
  */
 
-import { TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
+import { PY_WHITESPACE, TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
+import { pyRepr } from "./pyformat.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
@@ -201,6 +202,27 @@ function methodName(buf: Uint8Array, at: number, n: number, s: string, o: number
 
 /** Bytes decoded at once for the heads that follow a head in the same buffer (pipelining). */
 const PIPELINE_WINDOW = 8192;
+/**
+ * The error for a request line whose first byte is a control character other than Python's
+ * white space: no method can start there (RFC 9112 §3.1: method = token), so the line is rejected
+ * at once, without waiting for its end — which, for a TLS ClientHello sent to a plain HTTP port,
+ * may never come (h11's early garbage detection, parser-notes §1.3). Decided by that byte alone,
+ * so the outcome does not depend on how much of the line has arrived.
+ */
+function notARequest(first: number): ProtocolError {
+  const requestline = String.fromCharCode(first);
+  return new ProtocolError(
+    400,
+    "REQUEST_LINE_CTL",
+    `Bad request syntax (${pyRepr(requestline)})`,
+    first === 0x16
+      ? "The request starts with a TLS handshake: HTTPS was sent to a plain HTTP port."
+      : "The request line starts with a control character (RFC 9112 §3).",
+    requestline,
+    "",
+  );
+}
+
 const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
 const CLOSED_EVENT: ConnectionClosedEvent = Object.freeze({ type: "closed" });
 
@@ -394,6 +416,10 @@ export class ServerConnection {
     }
     if (this.#read === READ_LINE) {
       const start = this.#pos;
+      if (start < end && this.#scan <= start) {
+        const first = buf[start];
+        if ((first < 0x20 && PY_WHITESPACE[first] === 0) || first === 0x7f) return this.#fail(notARequest(first));
+      }
       if (this.#scan < start) this.#scan = start;
       // Searches stop at `end`: a grown buffer has spare room after it, and scanning that on
       // every call would make a head that arrives in small pieces cost quadratic time.
