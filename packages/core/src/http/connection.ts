@@ -6,7 +6,6 @@
  */
 
 import { PY_WHITESPACE, TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
-import { pyRepr } from "./pyformat.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
@@ -18,6 +17,7 @@ import {
   responseFraming,
 } from "./framing.js";
 import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
+import { pyRepr } from "./pyformat.js";
 import { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
 
 const LF = 0x0a;
