@@ -2,7 +2,7 @@
  * The ServerConnection state machine (h11's model, DESIGN.md "The sans-IO core"; RFC 9112 §9):
  * states, pipelining (§9.3.2), `startNextCycle` preconditions, draining, errors and EOF.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { NEED_DATA, PAUSED, ServerConnection, type ConnectionEvent } from "../src/http/connection.js";
 import { LocalProtocolError, ProtocolError } from "../src/http/errors.js";
 import { bytes, scan, summary, text } from "./helpers.js";
@@ -355,5 +355,43 @@ describe("received bytes", () => {
     }
     expect(seen).toEqual(["ab", "cd", "ef"]);
     expect(conn.nextEvent().type).toBe("end");
+  });
+});
+
+describe("work per received piece is bounded by the new bytes, not the buffer (no quadratic slowloris)", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** Feeds `input` in pieces of `size` bytes and counts the bytes `Uint8Array#indexOf` scanned. */
+  function scannedBytes(input: string, size: number): number {
+    let scanned = 0;
+    const indexOf = Uint8Array.prototype.indexOf;
+    vi.spyOn(Uint8Array.prototype, "indexOf").mockImplementation(function (this: Uint8Array, value: number, from?: number) {
+      const start = Math.max(0, from ?? 0);
+      const found = indexOf.call(this, value, start);
+      scanned += (found < 0 ? this.length : found + 1) - start;
+      return found;
+    });
+    const conn = new ServerConnection();
+    let last: ConnectionEvent = NEED_DATA;
+    for (let i = 0; i < input.length && last === NEED_DATA; i += size) {
+      feed(conn, input.slice(i, i + size));
+      last = conn.nextEvent();
+    }
+    vi.restoreAllMocks();
+    expect(last.type).not.toBe("need-data");
+    return scanned;
+  }
+
+  it("a 200 KB request line or field section sent a few bytes at a time is searched about once", () => {
+    const line = "GET /" + "a".repeat(60_000) + " HTTP/1.1\r\n\r\n";
+    const fields = "GET / HTTP/1.1\r\n" + Array.from({ length: 4 }, (_, i) => `X-${i}: ${"v".repeat(50_000)}\r\n`).join("") + "\r\n";
+    for (const input of [line, fields]) {
+      for (const size of [1, 7]) {
+        // The buffer grows by doubling; searching its spare room on every piece was quadratic.
+        expect(scannedBytes(input, size), `${input.length} bytes in pieces of ${size}`).toBeLessThan(4 * input.length);
+      }
+    }
   });
 });

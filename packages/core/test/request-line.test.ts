@@ -169,6 +169,21 @@ describe("request-line errors (cpython-behaviour.md §1.6)", () => {
     }
   });
 
+  it("a line starting with such a character is rejected at once, before its LF (h11's early detection)", () => {
+    // A TLS ClientHello sent to the plain port need not contain an LF: waiting for one would hang.
+    const hello = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + "r".repeat(40);
+    for (const eof of [false, true]) {
+      const e = errorOf(hello, { eof });
+      expect(e).toMatchObject({ status: 400, code: "REQUEST_LINE_CTL", message: "Bad request syntax ('\\x16')", requestline: "\x16" });
+      expect(e.explain).toContain("TLS");
+    }
+    // Decided by the first byte alone: the same error whatever follows, even past the line limit.
+    expect(errorOf("\x00garbage\r\n\r\n")).toMatchObject({ code: "REQUEST_LINE_CTL", message: "Bad request syntax ('\\x00')" });
+    expect(errorOf("\x7f" + "a".repeat(70_000), { eof: false })).toMatchObject({ status: 400, code: "REQUEST_LINE_CTL" });
+    // Python white space first is not a control character here: CPython skips it.
+    expect(errorOf("\x0bGET / HTTP/1.1 x\r\n").code).toBe("BAD_VERSION");
+  });
+
   it("a control character wins over a later bad word count (the line is rejected as a whole)", () => {
     expect(errorOf("\x01\r\n").code).toBe("REQUEST_LINE_CTL");
   });

@@ -61,6 +61,27 @@ describe("the response head (RFC 9112 §4, §5; cpython-behaviour.md §2.1)", ()
     }
   });
 
+  it("rejects a field-name that is not a token and CR, LF or NUL in a field-value (RFC 9112 §11.1, issue 2)", () => {
+    const bad = [
+      ["X-A\r\nSet-Cookie", "x"],
+      ["X A", "x"],
+      ["", "x"],
+      ["X:", "x"],
+      ["X", "a\r\nSet-Cookie: x"],
+      ["X", "a\rb"],
+      ["X", "a\nb"],
+      ["X", "a\x00b"],
+      ["X", "\u0100"],
+    ];
+    for (const field of bad) {
+      const conn = afterRequest(GET11);
+      expect(() => conn.sendHead(head(200, ["Content-Length", "0", ...field])), JSON.stringify(field)).toThrow(LocalProtocolError);
+      expect(conn.ourState).toBe("SEND_RESPONSE"); // nothing was recorded
+      expect(() => conn.sendHead(head(100, field)), `interim ${JSON.stringify(field)}`).toThrow(LocalProtocolError);
+      expect(() => conn.sendHead(head(undefined, field)), `raw ${JSON.stringify(field)}`).toThrow(LocalProtocolError);
+    }
+  });
+
   it("can only be sent while a response is due", () => {
     expect(() => new ServerConnection().sendHead(head(200))).toThrow(LocalProtocolError);
     const conn = afterRequest(GET11);

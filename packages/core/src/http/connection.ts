@@ -5,7 +5,7 @@
  * @module
  */
 
-import { TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
+import { PY_WHITESPACE, TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
@@ -17,6 +17,7 @@ import {
   responseFraming,
 } from "./framing.js";
 import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
+import { pyRepr } from "./pyformat.js";
 import { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
 
 const LF = 0x0a;
@@ -125,7 +126,10 @@ export interface ResponseHead {
   status?: number;
   /** Reason phrase (may be empty). */
   reason?: string;
-  /** Field lines, flat `[name, value, …]`; already checked with `checkFieldName`/`checkFieldValue`. */
+  /**
+   * Field lines, flat `[name, value, …]`. Each name must be a token and each value free of CR, LF
+   * and NUL, ISO-8859-1 text (`checkFieldName`/`checkFieldValue`; `sendHead` checks them again).
+   */
   fields: readonly string[];
   /** The head ends here (the empty line is added); `false` leaves it open (CGI-style). */
   complete: boolean;
@@ -198,6 +202,27 @@ function methodName(buf: Uint8Array, at: number, n: number, s: string, o: number
 
 /** Bytes decoded at once for the heads that follow a head in the same buffer (pipelining). */
 const PIPELINE_WINDOW = 8192;
+/**
+ * The error for a request line whose first byte is a control character other than Python's
+ * white space: no method can start there (RFC 9112 §3.1: method = token), so the line is rejected
+ * at once, without waiting for its end — which, for a TLS ClientHello sent to a plain HTTP port,
+ * may never come (h11's early garbage detection, parser-notes §1.3). Decided by that byte alone,
+ * so the outcome does not depend on how much of the line has arrived.
+ */
+function notARequest(first: number): ProtocolError {
+  const requestline = String.fromCharCode(first);
+  return new ProtocolError(
+    400,
+    "REQUEST_LINE_CTL",
+    `Bad request syntax (${pyRepr(requestline)})`,
+    first === 0x16
+      ? "The request starts with a TLS handshake: HTTPS was sent to a plain HTTP port."
+      : "The request line starts with a control character (RFC 9112 §3).",
+    requestline,
+    "",
+  );
+}
+
 const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
 const CLOSED_EVENT: ConnectionClosedEvent = Object.freeze({ type: "closed" });
 
@@ -391,9 +416,15 @@ export class ServerConnection {
     }
     if (this.#read === READ_LINE) {
       const start = this.#pos;
+      if (start < end && this.#scan <= start) {
+        const first = buf[start];
+        if ((first < 0x20 && PY_WHITESPACE[first] === 0) || first === 0x7f) return this.#fail(notARequest(first));
+      }
       if (this.#scan < start) this.#scan = start;
-      let lf = this.#scan < end ? buf.indexOf(LF, this.#scan) : -1;
-      if (lf >= end) lf = -1;
+      // Searches stop at `end`: a grown buffer has spare room after it, and scanning that on
+      // every call would make a head that arrives in small pieces cost quadratic time.
+      const bytes = end < buf.length ? buf.subarray(0, end) : buf;
+      let lf = this.#scan < end ? bytes.indexOf(LF, this.#scan) : -1;
       if (lf < 0) {
         // More than maxLine bytes without LF can only end as a line that is too long; exactly
         // maxLine bytes may still be a whole line at EOF (CPython's readline(65537)).
@@ -431,12 +462,12 @@ export class ServerConnection {
   #readFields(): ConnectionEvent {
     const buf = this.#buf;
     const end = this.#end;
+    const bytes = end < buf.length ? buf.subarray(0, end) : buf; // see #readHead
     const line = this.#line!;
     let lineStart = this.#lineStart;
     let scan = this.#scan;
     for (;;) {
-      let lf = scan < end ? buf.indexOf(LF, scan) : -1;
-      if (lf >= end) lf = -1;
+      const lf = scan < end ? bytes.indexOf(LF, scan) : -1;
       if (lf < 0) {
         // The partial line is bounded by maxLine; the head size is checked when a line ends, in
         // the same order whether the bytes came at once or one by one (split invariance).
@@ -870,7 +901,9 @@ export class ServerConnection {
    *
    * @returns the bytes to write (ISO-8859-1).
    * @throws {LocalProtocolError} for an interim response to an HTTP/1.0 client (RFC 9110 §15.2),
-   *   text that fails the status-line checks, or a response when no request is pending.
+   *   text that fails the status-line checks, a field-name that is not a token or a field-value
+   *   with CR, LF or NUL (response splitting, RFC 9112 §11.1), or a response when no request is
+   *   pending. Nothing is recorded when it throws.
    */
   sendHead(head: ResponseHead): Uint8Array {
     if (this.#our !== "SEND_RESPONSE" && this.#our !== "SEND_BODY") {
@@ -885,7 +918,11 @@ export class ServerConnection {
       text = statusLine(head.version, status, head.reason ?? "");
     }
     const fields = head.fields;
-    for (let i = 0; i < fields.length; i += 2) text += fieldLine(fields[i], fields[i + 1]);
+    for (let i = 0; i < fields.length; i += 2) {
+      checkFieldName(fields[i]);
+      checkFieldValue(fields[i + 1]);
+      text += fieldLine(fields[i], fields[i + 1]);
+    }
     const interim = status !== undefined && status >= 100 && status < 200 && head.complete;
     if (interim && this.#resKind === "pending") {
       if (request !== null && (request.major < 1 || (request.major === 1 && request.minor < 1))) {
