@@ -48,6 +48,7 @@ export const FILES: Record<string, string> = {
   "sp ace.dir/f.txt": "in sp ace.dir\n",
   "é.dir/f.txt": "in é.dir\n",
   "%41.dir/f.txt": "in %41.dir (a literal %41)\n",
+  "\ufffd.dir/f.txt": "in U+FFFD.dir, what %ff.dir/ decodes to\n",
   "locked/secret.txt": "inside a directory nobody may list\n",
 };
 
