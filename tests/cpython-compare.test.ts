@@ -133,7 +133,7 @@ const REQUESTS: Req[] = [
     "/etc/passwd",
   ].map((t) => ({ name: `GET ${t}`, raw: get(t) })),
   // Odd encodings.
-  ...["/%C3%28", "/%ff.txt", "/%zz", "/%", "/caf%c3%a9.txt", "/%61.txt", "/a%2Etxt", "/%00", "/a.txt%00", "/sub/%00/"].map((t) => ({
+  ...["/%C3%28", "/%ff.txt", "/%ff.dir/", "/%EF%BF%BD.dir/f.txt", "/%zz", "/%", "/caf%c3%a9.txt", "/%61.txt", "/a%2Etxt", "/%00", "/a.txt%00", "/sub/%00/"].map((t) => ({
     name: `GET ${t}`,
     raw: get(t),
   })),
