@@ -152,6 +152,7 @@ export function logLine(message: string, client = "127\\.0\\.0\\.1"): RegExp {
   return new RegExp(`^${client} - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4} \\d\\d:\\d\\d:\\d\\d\\] ${escapeRegExp(message)}$`, "m");
 }
 
+/** `s` with every RegExp metacharacter escaped, to match it literally. */
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -58,6 +58,7 @@ export const MTIME = new Date("2024-03-05T06:07:08Z");
 /** The big file's size: 64 MiB and a bit, so no power-of-two buffer happens to fit it. */
 export const BIG_SIZE = 64 * 1024 * 1024 + 12_345;
 
+/** A tree made by {@link makeTree}: where it is, and what the tests compare against. */
 export interface Tree {
   /** The temporary directory holding everything (removed by {@link removeTree}). */
   base: string;
