@@ -229,6 +229,8 @@ export function run(
       clearTimeout(timer);
       resolve({ code, stdout: Buffer.concat(out), stderr: err });
     });
+    // A command that exits without reading its input (mkfifo, curl) must not fail the write.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
   });
 }

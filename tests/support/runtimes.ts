@@ -93,10 +93,21 @@ export interface RunningServer {
   waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Stops the server (SIGTERM) and resolves with its exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code (`null` when a signal ended it) once the process exited. */
+  readonly exited: Promise<number | null>;
 }
 
-/** Starts `file` (a fixture printing `LISTENING <port>`) under `runtime`. */
-export function startProcess(runtime: Runtime, file: string, args: string[], cwd = ROOT): Promise<RunningServer> {
+/**
+ * Starts `file` under `runtime` and resolves once its stdout matches `ready`, whose first group
+ * is the port (default: a fixture printing `LISTENING <port>`).
+ */
+export function startProcess(
+  runtime: Runtime,
+  file: string,
+  args: string[],
+  cwd = ROOT,
+  ready: RegExp = /LISTENING (\d+)/,
+): Promise<RunningServer> {
   const { cmd, args: argv, env } = runtime.command(file, args);
   const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -129,7 +140,7 @@ export function startProcess(runtime: Runtime, file: string, args: string[], cwd
       listeners.add(check);
       check();
     });
-  return waitFor("stdout", /LISTENING (\d+)/).then((m) => ({
+  return waitFor("stdout", ready).then((m) => ({
     runtime: runtime.name,
     port: Number(m[1]),
     host: "127.0.0.1",
@@ -137,6 +148,7 @@ export function startProcess(runtime: Runtime, file: string, args: string[], cwd
     stdout: () => out,
     stderr: () => err,
     waitFor,
+    exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;

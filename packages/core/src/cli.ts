@@ -110,7 +110,8 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   const [host, port] = httpd.serverAddress;
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const scheme = options.tlsCert ? "HTTPS" : "HTTP";
-  platform.stdout(`Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...\n`);
+  // Signal handlers go in before the startup line: whoever waits for that line (a supervisor, a
+  // test) may signal the process as soon as it has read it.
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (message: string) => {
@@ -124,6 +125,7 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
     };
     platform.onSignal("SIGINT", () => stop("\nKeyboard interrupt received, exiting.\n"));
     platform.onSignal("SIGTERM", () => stop(""));
+    platform.stdout(`Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...\n`);
     httpd.serveForever().catch((error: unknown) => {
       platform.stderr(`${prog}: error: ${describe(error)}\n`);
       resolve(1);

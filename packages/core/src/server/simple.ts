@@ -52,11 +52,19 @@ export class FileSource implements ReadableSource {
     this.#handle = handle;
     this.stat = stat;
   }
+  /**
+   * Reads up to `size` bytes; an empty array once the size the file had at open time is reached.
+   * @throws Error when the file ends before that size (it was truncated while being sent): the
+   *   `Content-Length` sent can no longer be met, and an early end must not pass for the end.
+   */
   async read(size: number): Promise<Uint8Array> {
     const want = Math.min(size, this.stat.size - this.#pos);
     if (want <= 0) return new Uint8Array(0);
     const bytes = await this.#handle.read(this.#pos, want);
     this.#pos += bytes.length;
+    if (bytes.length < want) {
+      throw new Error(`file shrank while being sent: ended after ${this.#pos} of ${this.stat.size} bytes`);
+    }
     return bytes;
   }
   close(): Promise<void> {
