@@ -301,6 +301,9 @@ class DenoFileHandle implements FileHandle {
   }
 }
 
+/** True if the permission is granted (never prompts). */
+const granted = (descriptor: Deno.PermissionDescriptor) => Deno.permissions.querySync(descriptor).state === "granted";
+
 const fileSystem: FileSystem = {
   stat: async (path) => toStat(await Deno.stat(path)),
   lstat: async (path) => toStat(await Deno.lstat(path)),
@@ -314,9 +317,13 @@ const fileSystem: FileSystem = {
   open: async (path) => new DenoFileHandle(await Deno.open(path, { read: true })),
   isExecutable: async (path) => {
     try {
-      // Deno has no access(2); node:fs's answers for the process's real ids.
-      accessSync(path, constants.X_OK);
-      return true;
+      // Deno has no access(2); node:fs's answers for the process's real ids, which it may only
+      // read with --allow-sys=uid,gid. Without, any execute bit counts (the spawn still checks).
+      if (granted({ name: "sys", kind: "uid" }) && granted({ name: "sys", kind: "gid" })) {
+        accessSync(path, constants.X_OK);
+        return true;
+      }
+      return ((await Deno.stat(path)).mode ?? 0) & 0o111 ? true : false;
     } catch {
       return false;
     }
@@ -396,8 +403,6 @@ async function spawn(options: SpawnOptions): Promise<Subprocess> {
     throw error;
   }
 }
-
-const granted = (descriptor: Deno.PermissionDescriptor) => Deno.permissions.querySync(descriptor).state === "granted";
 
 const encoder = new TextEncoder();
 
