@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type RunningCommand, startCLI, startCommand } from "./support/cli.js";
 import { RawSession, curl, parseResponse, rawExchange } from "./support/clients.js";
 import { python313 } from "./support/cpython.js";
-import { runtimes } from "./support/runtimes.js";
+import { ROOT, runtimes } from "./support/runtimes.js";
 
 /** A Python 3 that `nobody` can run (scripts run as nobody when the tests run as root). */
 const PYTHON = ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => fs.existsSync(p)) ?? "/usr/bin/env python3";
@@ -319,6 +319,20 @@ for (const rt of runtimes()) {
       flooded.close();
       await expect.poll(() => alive(pid), { timeout: 15_000 }).toBe(false);
       expect((await exchange(port, "GET /hello.txt HTTP/1.0\r\n\r\n")).status).toBe(200);
+    });
+
+    test("-d with a relative directory: scripts still start, in their own directory, with an absolute PATH_TRANSLATED", async () => {
+      const relative = startCLI(rt, ["--cgi", "-b", "127.0.0.1", "-d", path.relative(ROOT, tree), "0"]);
+      try {
+        const relativePort = (await relative.started).port;
+        const info = JSON.parse((await exchange(relativePort, "GET /cgi-bin/echo.py HTTP/1.0\r\n\r\n")).body.toString());
+        expect(info.cwd).toBe(fs.realpathSync(path.join(tree, "cgi-bin")));
+        const env = envOf((await exchange(relativePort, "GET /cgi-bin/env.sh/x HTTP/1.0\r\n\r\n")).body);
+        expect(path.resolve(env.PATH_TRANSLATED)).toBe(path.join(tree, "x"));
+        expect(env.PATH_TRANSLATED.startsWith("/")).toBe(true);
+      } finally {
+        expect(await relative.stop()).toBe(0);
+      }
     });
 
     test("the DeprecationWarning is printed once on stderr", () => {

@@ -9,7 +9,7 @@ import { pyRepr } from "../http/pyformat.js";
 import type { Platform, SpawnOptions, Subprocess } from "../platform.js";
 import { type Channel, ConnectionClosedError, channelOf } from "./channel.js";
 import { type ReadableSource, SimpleHTTPRequestHandler } from "./simple.js";
-import { unquote } from "./urls.js";
+import { joinPath, unquote } from "./urls.js";
 
 /**
  * Python's `_url_collapse_path(path)`: the query split off, the path percent-decoded, empty and
@@ -322,7 +322,9 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     rest = slash < 0 ? "" : rest.slice(slash);
 
     const scriptname = `${dir}/${script}`;
-    const scriptfile = this.translatePath(scriptname);
+    // Absolute, since the script runs in its own directory (a relative `directory` is relative
+    // to the server's working directory).
+    const scriptfile = this.#absolute(this.translatePath(scriptname));
     const stat = await statOrNull(fs, scriptfile);
     if (stat === null) {
       this.sendError(404, `No such CGI script (${pyRepr(scriptname)})`);
@@ -379,7 +381,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     env.SERVER_PORT = String(this.server.serverPort);
     env.REQUEST_METHOD = this.command ?? "";
     env.PATH_INFO = uqrest;
-    env.PATH_TRANSLATED = this.translatePath(uqrest);
+    env.PATH_TRANSLATED = this.#absolute(this.translatePath(uqrest));
     env.SCRIPT_NAME = scriptname;
     env.QUERY_STRING = query;
     env.REMOTE_ADDR = this.clientAddress[0];
@@ -415,6 +417,11 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       env[k] ??= "";
     }
     return env;
+  }
+
+  /** `path` made absolute against the server's working directory. */
+  #absolute(path: string): string {
+    return path.startsWith("/") ? path : joinPath(this.server.platform.cwd(), path);
   }
 
   /** Spawns as `nobody` when the server runs as root (or may, when its ids are unknown). */
