@@ -1,6 +1,6 @@
 /**
  * The Bun implementation of `@httpserver/core`'s {@link Platform}: `Bun.listen` sockets,
- * `Bun.file` reads, timers and the standard streams.
+ * `Bun.file` reads, `Bun.spawn` processes, timers and the standard streams.
  * @module
  */
 
@@ -18,11 +18,13 @@ import type {
   Platform,
   Socket,
   SocketEvents,
+  SpawnOptions,
+  Subprocess,
   TLSListenOptions,
   Timer,
 } from "@httpserver/core";
-import { checkTLSConfig } from "@httpserver/core";
-import type { Socket as BunSocket, SocketHandler } from "bun";
+import { checkTLSConfig, readableChunks } from "@httpserver/core";
+import type { FileSink, Socket as BunSocket, SocketHandler } from "bun";
 
 /** Bytes queued in JavaScript before `write` reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -292,6 +294,71 @@ const fileSystem: FileSystem = {
   readFileSync: (path) => fs.readFileSync(path),
 };
 
+/** A `Bun.spawn` process behind the core's {@link Subprocess} interface. */
+class BunSubprocess implements Subprocess {
+  readonly pid: number;
+  readonly stdout: AsyncIterable<Uint8Array>;
+  readonly stderr: AsyncIterable<Uint8Array>;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  readonly #stdin: FileSink;
+  readonly #kill: () => void;
+  #ended = false;
+
+  constructor(proc: Bun.Subprocess<"pipe", "pipe", "pipe">) {
+    this.pid = proc.pid;
+    this.stdout = readableChunks(proc.stdout);
+    this.stderr = readableChunks(proc.stderr);
+    this.#stdin = proc.stdin;
+    this.exited = proc.exited.then((code) => {
+      const signal = proc.signalCode;
+      return signal === null ? { code, signal: null } : { code: null, signal: String(signal) };
+    });
+    this.#kill = () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    };
+  }
+
+  async writeStdin(chunk: Uint8Array): Promise<void> {
+    if (this.#ended) return;
+    try {
+      // write() buffers what the pipe does not take; flush() waits until the pipe took it.
+      await this.#stdin.write(chunk);
+      await this.#stdin.flush();
+    } catch {
+      // the process closed its input or exited
+    }
+  }
+
+  async closeStdin(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      await this.#stdin.end();
+    } catch {
+      // already closed
+    }
+  }
+
+  kill(): void {
+    this.#kill();
+  }
+}
+
+async function spawn(options: SpawnOptions): Promise<Subprocess> {
+  // Throws synchronously (ENOENT, EACCES, EPERM …) when the process cannot be started.
+  const proc = Bun.spawn({
+    cmd: [options.file, ...options.args],
+    env: options.env,
+    cwd: options.cwd,
+    uid: options.uid,
+    gid: options.gid,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return new BunSubprocess(proc);
+}
+
 /** The Bun platform. */
 export const bunPlatform: Platform = {
   name: "Bun",
@@ -309,4 +376,8 @@ export const bunPlatform: Platform = {
   hostname: () => os.hostname(),
   cwd: () => process.cwd(),
   onSignal: (signal, handler) => void process.on(signal, handler),
+  spawn,
+  getenv: (name) => process.env[name],
+  processIds: () =>
+    process.getuid !== undefined && process.getgid !== undefined ? { uid: process.getuid(), gid: process.getgid() } : null,
 };

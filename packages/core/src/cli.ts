@@ -9,6 +9,7 @@ import { type Platform, definePlatform } from "./platform.js";
 import type { Address, Socket } from "./platform.js";
 import { SSLError, ThreadingHTTPSServer } from "./server/https.js";
 import { ThreadingHTTPServer } from "./server/server.js";
+import { CGIHTTPRequestHandler, warnCGIDeprecated } from "./server/cgi.js";
 import { SimpleHTTPRequestHandler } from "./server/simple.js";
 
 /** Errno numbers of the errors a bind or directory check reports (Linux values). */
@@ -34,8 +35,9 @@ function describe(error: unknown): string {
 
 /**
  * Runs the command line: parses `argv` (the arguments after the program name) as
- * `python -m http.server` 3.15 does, serves the directory with a `ThreadingHTTPServer` and
- * `SimpleHTTPRequestHandler`, and resolves with the exit code once the server stopped.
+ * `python -m http.server` 3.15 does (plus 3.13's `--cgi`), serves the directory with a
+ * `ThreadingHTTPServer` and `SimpleHTTPRequestHandler`, and resolves with the exit code once the
+ * server stopped.
  *
  * - Usage errors print the usage line and `<prog>: error: …` on standard error: exit 2; `-h`
  *   prints help: exit 0.
@@ -46,6 +48,8 @@ function describe(error: unknown): string {
  *   be read, holds no certificate or key, or does not parse, a key that does not match the
  *   certificate, a missing or wrong password: one line on standard error (the `SSLError`'s
  *   message), exit 1.
+ * - With `--cgi` it serves with `CGIHTTPRequestHandler` (scripts below `/cgi-bin` and `/htbin`)
+ *   and first prints its `DeprecationWarning` line on standard error.
  * - Otherwise prints `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...` (`HTTPS` and
  *   `https://` with TLS) on standard output and serves until Ctrl-C
  *   (`\nKeyboard interrupt received, exiting.`, exit 0) or SIGTERM (exit 0).
@@ -72,8 +76,6 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
     platform.stderr(`${prog}: error: ${message}\n`);
     return code;
   };
-  if (options.cgi) return fail("CGI (--cgi) is not supported yet", 2);
-
   try {
     const stat = await platform.fs.stat(options.directory);
     if (!stat.isDirectory) throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
@@ -82,7 +84,9 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   }
 
   const extraResponseHeaders = options.headers.length > 0 ? options.headers : null;
-  class Handler extends SimpleHTTPRequestHandler {
+  if (options.cgi) warnCGIDeprecated(platform);
+  const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
+  class Handler extends Base {
     override protocolVersion = options.protocol;
     override defaultContentType = options.contentType;
   }

@@ -6,3 +6,4 @@
 export * from "./http/index.js";
 export * from "./platform.js";
 export * from "./server/index.js";
+export * from "./streams.js";

@@ -198,6 +198,53 @@ export interface FileSystem {
   readFileSync(path: string): Uint8Array;
 }
 
+/** How to start a process (a CGI script). */
+export interface SpawnOptions {
+  /** Absolute path of the program to execute; the program also sees it as its `argv[0]`. */
+  file: string;
+  /** The arguments after `argv[0]`. */
+  args: string[];
+  /**
+   * The whole environment of the process: nothing is inherited from the server (Deno:
+   * `clearEnv: true`).
+   */
+  env: Record<string, string>;
+  /** Working directory of the process (absolute). */
+  cwd: string;
+  /** Run as this user id (setuid(2) in the child); the spawn fails when the server may not. */
+  uid?: number;
+  /** Run with this group id (setgid(2); supplementary groups dropped), as for {@link uid}. */
+  gid?: number;
+}
+
+/**
+ * A running process with piped standard streams. Reading {@link stdout} and {@link stderr} is
+ * the only buffering: a process writing faster than they are read blocks in its own write.
+ */
+export interface Subprocess {
+  /** The process id. */
+  readonly pid: number;
+  /**
+   * Writes to the process's standard input; resolves once the bytes were taken (backpressure:
+   * it may stay pending while the process does not read). Never rejects: bytes a process that
+   * closed its input or exited cannot take are dropped.
+   */
+  writeStdin(chunk: Uint8Array): Promise<void>;
+  /** Closes standard input (end of file for the process). Never rejects. */
+  closeStdin(): Promise<void>;
+  /** Standard output as it arrives; ends when every writer closed the pipe. */
+  readonly stdout: AsyncIterable<Uint8Array>;
+  /** Standard error as it arrives; ends when every writer closed the pipe. */
+  readonly stderr: AsyncIterable<Uint8Array>;
+  /**
+   * Resolves when the process ended (without waiting for its pipes to close): its exit status
+   * (`signal` `null`), or the name of the signal that ended it (`"SIGKILL"`, `code` `null`).
+   */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Sends SIGKILL; does nothing once the process has ended. */
+  kill(): void;
+}
+
 /** A cancellable timer. */
 export interface Timer {
   cancel(): void;
@@ -234,6 +281,20 @@ export interface Platform {
    * (terminating) no longer applies.
    */
   onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  /**
+   * Starts a process with piped standard streams; resolves once it runs.
+   * @throws (rejects) an `Error` whose `code` is the POSIX name (`ENOENT`, `EACCES`, `ENOEXEC`,
+   *   `EPERM` for a refused `uid`/`gid` …) when it cannot be started, or whose message names the
+   *   missing permission (Deno without `--allow-run`).
+   */
+  spawn(options: SpawnOptions): Promise<Subprocess>;
+  /** The value of an environment variable of the server, or `undefined` (also when not permitted). */
+  getenv(name: string): string | undefined;
+  /**
+   * The server process's real user and group ids, or `null` where the runtime cannot tell
+   * (Deno without `--allow-sys=uid,gid`).
+   */
+  processIds(): { uid: number; gid: number } | null;
 }
 
 let current: Platform | undefined;

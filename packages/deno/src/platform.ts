@@ -1,7 +1,8 @@
 /**
  * The Deno implementation of `@httpserver/core`'s {@link Platform}: `Deno.listen` connections read
  * with `read()` and written with `write()` (4× faster than their web streams for small messages),
- * `Deno.open`/`stat`/`lstat`/`readDir` files, timers, signals and the standard streams.
+ * `Deno.open`/`stat`/`lstat`/`readDir` files, `Deno.Command` processes, timers, signals and the
+ * standard streams.
  * @module
  */
 
@@ -18,10 +19,12 @@ import type {
   Platform,
   Socket,
   SocketEvents,
+  SpawnOptions,
+  Subprocess,
   TLSListenOptions,
   Timer,
 } from "@httpserver/core";
-import { checkTLSConfig } from "@httpserver/core";
+import { checkTLSConfig, readableChunks } from "@httpserver/core";
 
 /** Bytes queued before `write` reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -298,6 +301,9 @@ class DenoFileHandle implements FileHandle {
   }
 }
 
+/** True if the permission is granted (never prompts). */
+const granted = (descriptor: Deno.PermissionDescriptor) => Deno.permissions.querySync(descriptor).state === "granted";
+
 const fileSystem: FileSystem = {
   stat: async (path) => toStat(await Deno.stat(path)),
   lstat: async (path) => toStat(await Deno.lstat(path)),
@@ -311,15 +317,92 @@ const fileSystem: FileSystem = {
   open: async (path) => new DenoFileHandle(await Deno.open(path, { read: true })),
   isExecutable: async (path) => {
     try {
-      // Deno has no access(2); node:fs's answers for the process's real ids.
-      accessSync(path, constants.X_OK);
-      return true;
+      // Deno has no access(2); node:fs's answers for the process's real ids, which it may only
+      // read with --allow-sys=uid,gid. Without, any execute bit counts (the spawn still checks).
+      if (granted({ name: "sys", kind: "uid" }) && granted({ name: "sys", kind: "gid" })) {
+        accessSync(path, constants.X_OK);
+        return true;
+      }
+      return ((await Deno.stat(path)).mode ?? 0) & 0o111 ? true : false;
     } catch {
       return false;
     }
   },
   readFileSync: (path) => Deno.readFileSync(path),
 };
+
+/** A `Deno.ChildProcess` behind the core's {@link Subprocess} interface. */
+class DenoSubprocess implements Subprocess {
+  readonly pid: number;
+  readonly stdout: AsyncIterable<Uint8Array>;
+  readonly stderr: AsyncIterable<Uint8Array>;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #done = false;
+
+  constructor(child: Deno.ChildProcess) {
+    this.#child = child;
+    this.pid = child.pid;
+    this.stdout = readableChunks(child.stdout);
+    this.stderr = readableChunks(child.stderr);
+    this.#stdin = child.stdin.getWriter();
+    this.exited = child.status.then((status) => {
+      this.#done = true;
+      return status.signal === null ? { code: status.code, signal: null } : { code: null, signal: status.signal };
+    });
+  }
+
+  async writeStdin(chunk: Uint8Array): Promise<void> {
+    try {
+      await this.#stdin.write(chunk);
+    } catch {
+      // the process closed its input or exited
+    }
+  }
+
+  async closeStdin(): Promise<void> {
+    try {
+      await this.#stdin.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  kill(): void {
+    if (this.#done) return;
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // it has just ended
+    }
+  }
+}
+
+/** Needs `--allow-run`; throws synchronously when the process cannot be started. */
+async function spawn(options: SpawnOptions): Promise<Subprocess> {
+  try {
+    const child = new Deno.Command(options.file, {
+      args: options.args,
+      env: options.env,
+      // Deno merges `env` into the server's environment unless told not to.
+      clearEnv: true,
+      cwd: options.cwd,
+      uid: options.uid,
+      gid: options.gid,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    return new DenoSubprocess(child);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      // "Requires run access to "/srv/cgi-bin/x.sh", run again with the --allow-run flag"
+      throw Object.assign(new Error((error as Error).message), { code: "ENOTCAPABLE" });
+    }
+    throw error;
+  }
+}
 
 const encoder = new TextEncoder();
 
@@ -349,4 +432,13 @@ export const denoPlatform: Platform = {
     Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted" ? Deno.hostname() : "localhost",
   cwd: () => Deno.cwd(),
   onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
+  spawn,
+  // Without the permission, as if unset (rather than prompt or fail).
+  getenv: (name) => (granted({ name: "env", variable: name }) ? Deno.env.get(name) : undefined),
+  processIds: () => {
+    if (!granted({ name: "sys", kind: "uid" }) || !granted({ name: "sys", kind: "gid" })) return null;
+    const uid = Deno.uid();
+    const gid = Deno.gid();
+    return uid === null || gid === null ? null : { uid, gid };
+  },
 };

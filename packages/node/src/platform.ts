@@ -1,9 +1,10 @@
 /**
  * The Node.js implementation of `@httpserver/core`'s {@link Platform}: `node:net` and `node:tls`
- * sockets, `node:fs` files, timers and the standard streams.
+ * sockets, `node:fs` files, `node:child_process` processes, timers and the standard streams.
  * @module
  */
 
+import * as childProcess from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
@@ -20,6 +21,8 @@ import {
   type Platform,
   type Socket,
   type SocketEvents,
+  type SpawnOptions,
+  type Subprocess,
   type TLSListenOptions,
   type Timer,
   checkTLSConfig,
@@ -226,6 +229,76 @@ const fileSystem: FileSystem = {
   readFileSync: (path) => fs.readFileSync(path),
 };
 
+/** A `node:child_process` child behind the core's {@link Subprocess} interface. */
+class NodeSubprocess implements Subprocess {
+  readonly pid: number;
+  readonly stdout: AsyncIterable<Uint8Array>;
+  readonly stderr: AsyncIterable<Uint8Array>;
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  readonly #child: childProcess.ChildProcessWithoutNullStreams;
+
+  constructor(child: childProcess.ChildProcessWithoutNullStreams, exited: NodeSubprocess["exited"]) {
+    this.#child = child;
+    this.pid = child.pid ?? 0;
+    this.stdout = child.stdout;
+    this.stderr = child.stderr;
+    this.exited = exited;
+    // EPIPE when the process stops reading: the bytes are dropped, as the interface says.
+    child.stdin.on("error", () => {});
+    child.stdout.on("error", () => {});
+    child.stderr.on("error", () => {});
+  }
+
+  writeStdin(chunk: Uint8Array): Promise<void> {
+    const stdin = this.#child.stdin;
+    if (!stdin.writable) return Promise.resolve();
+    if (stdin.write(chunk)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        stdin.off("drain", done).off("close", done).off("error", done);
+        resolve();
+      };
+      stdin.on("drain", done).on("close", done).on("error", done);
+    });
+  }
+
+  async closeStdin(): Promise<void> {
+    this.#child.stdin.end();
+  }
+
+  kill(): void {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
+  }
+}
+
+function spawn(options: SpawnOptions): Promise<Subprocess> {
+  return new Promise((resolve, reject) => {
+    let child: childProcess.ChildProcessWithoutNullStreams;
+    try {
+      // A refused uid/gid (EPERM) throws here; a missing or non-executable file arrives as 'error'.
+      child = childProcess.spawn(options.file, options.args, {
+        env: options.env,
+        cwd: options.cwd,
+        uid: options.uid,
+        gid: options.gid,
+        stdio: "pipe",
+      });
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>
+      child.once("exit", (code, signal) => done({ code, signal })),
+    );
+    child.once("error", reject);
+    child.once("spawn", () => {
+      child.off("error", reject);
+      child.on("error", () => {});
+      resolve(new NodeSubprocess(child, exited));
+    });
+  });
+}
+
 /** The Node.js platform. */
 export const nodePlatform: Platform = {
   name: "Node",
@@ -243,4 +316,8 @@ export const nodePlatform: Platform = {
   hostname: () => os.hostname(),
   cwd: () => process.cwd(),
   onSignal: (signal, handler) => void process.on(signal, handler),
+  spawn,
+  getenv: (name) => process.env[name],
+  processIds: () =>
+    process.getuid !== undefined && process.getgid !== undefined ? { uid: process.getuid(), gid: process.getgid() } : null,
 };

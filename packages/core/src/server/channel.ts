@@ -86,6 +86,7 @@ export class Channel {
   #idle = false;
   #stopWhenIdle = false;
   #lingerTimer: Timer | null = null;
+  #closeListeners = new Set<() => void>();
   /** Number of requests read so far; the body reader starts afresh when it changes. */
   requestCount = 0;
 
@@ -126,6 +127,9 @@ export class Channel {
           this.#drainPromise = null;
           drain.reject(new ConnectionClosedError());
         }
+        const listeners = [...this.#closeListeners];
+        this.#closeListeners.clear();
+        for (const listener of listeners) listener();
       },
       drain: () => {
         const drain = this.#drainWaiter;
@@ -141,6 +145,20 @@ export class Channel {
   /** True once the socket is closed: nothing more can be read or written. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Calls `listener` once when the socket closes (by either side, or a reset), or at once when it
+   * is closed already. A peer that only half-closes (FIN) does not count. Returns a function that
+   * removes the listener.
+   */
+  onClose(listener: () => void): () => void {
+    if (this.#closed) {
+      listener();
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => void this.#closeListeners.delete(listener);
   }
 
   #wake(): void {

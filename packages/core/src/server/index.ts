@@ -40,6 +40,7 @@ export {
   type ReadableSource,
   type SimpleHTTPRequestHandlerOptions,
 } from "./simple.js";
+export { CGIHTTPRequestHandler, urlCollapsePath, warnCGIDeprecated } from "./cgi.js";
 export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
 export { joinPath, normpath, quote, unquote, unquoteLenient, urlsplit, urlunsplit, type SplitResult } from "./urls.js";
 export { checkTLSConfig, tlsConfigError, type TLSCheckCrypto } from "./tlsconfig.js";
