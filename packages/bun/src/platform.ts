@@ -5,9 +5,6 @@
  */
 
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
-import * as os from "node:os";
 import type {
   Address,
   FileHandle,
@@ -21,9 +18,10 @@ import type {
   SpawnOptions,
   Subprocess,
   TLSListenOptions,
-  Timer,
 } from "@httpserver/core";
 import { checkTLSConfig, readableChunks } from "@httpserver/core";
+import { NodeFileHandle, nodeFileSystem } from "@httpserver/node/fs";
+import { processServices } from "@httpserver/node/process";
 import type { FileSink, Socket as BunSocket, SocketHandler } from "bun";
 
 /** Bytes queued in JavaScript before `write` reports backpressure. */
@@ -245,54 +243,15 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
   };
 }
 
-function toStat(stats: fs.Stats): FileStat {
-  return {
-    isFile: stats.isFile(),
-    isDirectory: stats.isDirectory(),
-    isSymbolicLink: stats.isSymbolicLink(),
-    size: stats.size,
-    mtimeMs: stats.mtimeMs,
-    mode: stats.mode,
-  };
-}
-
 /**
  * An open file read through `Bun.file(fd).slice(…)`: the descriptor keeps the file that was opened
  * even if its name is removed or replaced meanwhile.
  */
-class BunFileHandle implements FileHandle {
-  readonly #handle: fsp.FileHandle;
-  constructor(handle: fsp.FileHandle) {
-    this.#handle = handle;
-  }
-  async stat(): Promise<FileStat> {
-    return toStat(await this.#handle.stat());
-  }
-  async read(position: number, length: number): Promise<Uint8Array> {
-    return Bun.file(this.#handle.fd).slice(position, position + length).bytes();
-  }
-  close(): Promise<void> {
-    return this.#handle.close();
+class BunFileHandle extends NodeFileHandle {
+  override read(position: number, length: number): Promise<Uint8Array> {
+    return Bun.file(this.handle.fd).slice(position, position + length).bytes();
   }
 }
-
-const fileSystem: FileSystem = {
-  stat: async (path) => toStat(await fsp.stat(path)),
-  lstat: async (path) => toStat(await fsp.lstat(path)),
-  scandir: async (path) =>
-    (await fsp.readdir(path, { withFileTypes: true })).map((entry) => ({
-      name: entry.name,
-      isDirectory: entry.isDirectory(),
-      isSymbolicLink: entry.isSymbolicLink(),
-    })),
-  open: async (path) => new BunFileHandle(await fsp.open(path, "r")),
-  isExecutable: (path) =>
-    fsp.access(path, fs.constants.X_OK).then(
-      () => true,
-      () => false,
-    ),
-  readFileSync: (path) => fs.readFileSync(path),
-};
 
 /** A `Bun.spawn` process behind the core's {@link Subprocess} interface. */
 class BunSubprocess implements Subprocess {
@@ -364,20 +323,7 @@ export const bunPlatform: Platform = {
   name: "Bun",
   version: Bun.version,
   listen,
-  fs: fileSystem,
-  now: () => Date.now(),
-  setTimer(ms: number, fn: () => void): Timer {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return { cancel: () => clearTimeout(timer) };
-  },
-  stderr: (text) => void process.stderr.write(text),
-  stdout: (text) => void process.stdout.write(text),
-  hostname: () => os.hostname(),
-  cwd: () => process.cwd(),
-  onSignal: (signal, handler) => void process.on(signal, handler),
+  fs: nodeFileSystem(BunFileHandle),
+  ...processServices,
   spawn,
-  getenv: (name) => process.env[name],
-  processIds: () =>
-    process.getuid !== undefined && process.getgid !== undefined ? { uid: process.getuid(), gid: process.getgid() } : null,
 };

@@ -6,11 +6,10 @@
 
 import * as childProcess from "node:child_process";
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import * as net from "node:net";
-import * as os from "node:os";
 import * as tls from "node:tls";
+import { nodeFileSystem } from "./fs.js";
+import { processServices } from "./process.js";
 import {
   type Address,
   type FileHandle,
@@ -24,7 +23,6 @@ import {
   type SpawnOptions,
   type Subprocess,
   type TLSListenOptions,
-  type Timer,
   checkTLSConfig,
   tlsConfigError,
 } from "@httpserver/core";
@@ -182,53 +180,6 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
   };
 }
 
-function toStat(stats: fs.Stats): FileStat {
-  return {
-    isFile: stats.isFile(),
-    isDirectory: stats.isDirectory(),
-    isSymbolicLink: stats.isSymbolicLink(),
-    size: stats.size,
-    mtimeMs: stats.mtimeMs,
-    mode: stats.mode,
-  };
-}
-
-class NodeFileHandle implements FileHandle {
-  readonly #handle: fsp.FileHandle;
-  constructor(handle: fsp.FileHandle) {
-    this.#handle = handle;
-  }
-  async stat(): Promise<FileStat> {
-    return toStat(await this.#handle.stat());
-  }
-  async read(position: number, length: number): Promise<Uint8Array> {
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.#handle.read(buffer, 0, length, position);
-    return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
-  }
-  close(): Promise<void> {
-    return this.#handle.close();
-  }
-}
-
-const fileSystem: FileSystem = {
-  stat: async (path) => toStat(await fsp.stat(path)),
-  lstat: async (path) => toStat(await fsp.lstat(path)),
-  scandir: async (path) =>
-    (await fsp.readdir(path, { withFileTypes: true })).map((entry) => ({
-      name: entry.name,
-      isDirectory: entry.isDirectory(),
-      isSymbolicLink: entry.isSymbolicLink(),
-    })),
-  open: async (path) => new NodeFileHandle(await fsp.open(path, "r")),
-  isExecutable: (path) =>
-    fsp.access(path, fs.constants.X_OK).then(
-      () => true,
-      () => false,
-    ),
-  readFileSync: (path) => fs.readFileSync(path),
-};
-
 /** A `node:child_process` child behind the core's {@link Subprocess} interface. */
 class NodeSubprocess implements Subprocess {
   readonly pid: number;
@@ -304,20 +255,7 @@ export const nodePlatform: Platform = {
   name: "Node",
   version: process.versions.node,
   listen,
-  fs: fileSystem,
-  now: () => Date.now(),
-  setTimer(ms: number, fn: () => void): Timer {
-    const timer = setTimeout(fn, ms);
-    timer.unref();
-    return { cancel: () => clearTimeout(timer) };
-  },
-  stderr: (text) => void process.stderr.write(text),
-  stdout: (text) => void process.stdout.write(text),
-  hostname: () => os.hostname(),
-  cwd: () => process.cwd(),
-  onSignal: (signal, handler) => void process.on(signal, handler),
+  fs: nodeFileSystem(),
+  ...processServices,
   spawn,
-  getenv: (name) => process.env[name],
-  processIds: () =>
-    process.getuid !== undefined && process.getgid !== undefined ? { uid: process.getuid(), gid: process.getgid() } : null,
 };

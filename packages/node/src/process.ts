@@ -1,0 +1,32 @@
+/**
+ * The parts of the core's {@link Platform} that come from Node's `process`, `os` and timers:
+ * clock, timers, standard streams, signals, environment and ids. Bun implements these Node APIs
+ * too, so its adapter reuses this module (`@httpserver/node/process`).
+ * @module
+ */
+import * as os from "node:os";
+import type { Platform, Timer } from "@httpserver/core";
+
+/** The process services of a runtime that implements Node's `process` and `os` modules. */
+export type ProcessServices = Pick<
+  Platform,
+  "now" | "setTimer" | "stderr" | "stdout" | "hostname" | "cwd" | "onSignal" | "getenv" | "processIds"
+>;
+
+/** {@link ProcessServices} on `process`, `os` and `setTimeout` (timers are unref'd). */
+export const processServices: ProcessServices = {
+  now: () => Date.now(),
+  setTimer(ms: number, fn: () => void): Timer {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return { cancel: () => clearTimeout(timer) };
+  },
+  stderr: (text) => void process.stderr.write(text),
+  stdout: (text) => void process.stdout.write(text),
+  hostname: () => os.hostname(),
+  cwd: () => process.cwd(),
+  onSignal: (signal, handler) => void process.on(signal, handler),
+  getenv: (name) => process.env[name],
+  processIds: () =>
+    process.getuid !== undefined && process.getgid !== undefined ? { uid: process.getuid(), gid: process.getgid() } : null,
+};
