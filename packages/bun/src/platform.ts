@@ -254,36 +254,53 @@ function toStat(stats: fs.Stats): FileStat {
   };
 }
 
+/** Reads up to this many bytes with a synchronous `read(2)`; larger ones through `Bun.file`. */
+const SYNC_READ_BYTES = 64 * 1024;
+
+/** `open(2)` flags: read-only, and never blocking on a FIFO that was swapped in after the `stat`. */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
 /**
- * An open file read through `Bun.file(fd).slice(…)`: the descriptor keeps the file that was opened
- * even if its name is removed or replaced meanwhile.
+ * An open file descriptor: the file that was opened even if its name is removed or replaced
+ * meanwhile. `stat`, `close` and small reads are synchronous (see {@link fileSystem}); larger reads
+ * go through `Bun.file(fd).slice(…)`.
  */
 class BunFileHandle implements FileHandle {
-  readonly #handle: fsp.FileHandle;
-  constructor(handle: fsp.FileHandle) {
-    this.#handle = handle;
+  readonly #fd: number;
+  constructor(fd: number) {
+    this.#fd = fd;
   }
   async stat(): Promise<FileStat> {
-    return toStat(await this.#handle.stat());
+    return toStat(fs.fstatSync(this.#fd));
   }
   async read(position: number, length: number): Promise<Uint8Array> {
-    return Bun.file(this.#handle.fd).slice(position, position + length).bytes();
+    if (length > SYNC_READ_BYTES) return Bun.file(this.#fd).slice(position, position + length).bytes();
+    const buffer = new Uint8Array(length);
+    const n = fs.readSync(this.#fd, buffer, 0, length, position);
+    return n === length ? buffer : buffer.subarray(0, n);
   }
-  close(): Promise<void> {
-    return this.#handle.close();
+  async close(): Promise<void> {
+    fs.closeSync(this.#fd);
   }
 }
 
+/**
+ * node:fs behind the core's {@link FileSystem}. `stat`, `lstat`, `open`, `fstat`, `close` and
+ * reads up to {@link SYNC_READ_BYTES} are synchronous system calls: on a local file system they
+ * take a few microseconds, against ~18 µs for each asynchronous round trip (measured:
+ * `fs.promises.stat` 18 µs, `fs.statSync` 2 µs). Directory listings and larger reads stay
+ * asynchronous.
+ */
 const fileSystem: FileSystem = {
-  stat: async (path) => toStat(await fsp.stat(path)),
-  lstat: async (path) => toStat(await fsp.lstat(path)),
+  stat: async (path) => toStat(fs.statSync(path)),
+  lstat: async (path) => toStat(fs.lstatSync(path)),
   scandir: async (path) =>
     (await fsp.readdir(path, { withFileTypes: true })).map((entry) => ({
       name: entry.name,
       isDirectory: entry.isDirectory(),
       isSymbolicLink: entry.isSymbolicLink(),
     })),
-  open: async (path) => new BunFileHandle(await fsp.open(path, "r")),
+  open: async (path) => new BunFileHandle(fs.openSync(path, OPEN_FLAGS)),
   isExecutable: (path) =>
     fsp.access(path, fs.constants.X_OK).then(
       () => true,

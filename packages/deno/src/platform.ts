@@ -268,7 +268,13 @@ function toStat(info: Deno.FileInfo): FileStat {
   };
 }
 
-/** An open `Deno.FsFile`, read at offsets with `seek` + `read`. */
+/** Reads up to this many bytes synchronously; larger reads are asynchronous. */
+const SYNC_READ_BYTES = 64 * 1024;
+
+/**
+ * An open `Deno.FsFile`, read at offsets with `seek` + `read`. `stat`, `close` and reads up to
+ * {@link SYNC_READ_BYTES} are synchronous (see {@link fileSystem}).
+ */
 class DenoFileHandle implements FileHandle {
   readonly #file: Deno.FsFile;
   #position = 0;
@@ -276,18 +282,20 @@ class DenoFileHandle implements FileHandle {
     this.#file = file;
   }
   async stat(): Promise<FileStat> {
-    return toStat(await this.#file.stat());
+    return toStat(this.#file.statSync());
   }
   async read(position: number, length: number): Promise<Uint8Array> {
+    const sync = length <= SYNC_READ_BYTES;
     if (position !== this.#position) {
-      await this.#file.seek(position, Deno.SeekMode.Start);
+      if (sync) this.#file.seekSync(position, Deno.SeekMode.Start);
+      else await this.#file.seek(position, Deno.SeekMode.Start);
       this.#position = position;
     }
     const buffer = new Uint8Array(length);
     let filled = 0;
     while (filled < length) {
-      const n = await this.#file.read(buffer.subarray(filled));
-      if (n === null) break;
+      const n = sync ? this.#file.readSync(buffer.subarray(filled)) : await this.#file.read(buffer.subarray(filled));
+      if (n === null || n === 0) break;
       filled += n;
     }
     this.#position += filled;
@@ -298,9 +306,15 @@ class DenoFileHandle implements FileHandle {
   }
 }
 
+/**
+ * `Deno.*` file calls behind the core's {@link FileSystem}. `stat`, `lstat`, `fstat`,
+ * `close` and reads up to {@link SYNC_READ_BYTES} are synchronous: on a local file system they
+ * take a few microseconds, against ~20 µs for each asynchronous op (measured: `Deno.stat` 20 µs,
+ * `Deno.statSync` 4 µs). `open`, directory listings and larger reads stay asynchronous.
+ */
 const fileSystem: FileSystem = {
-  stat: async (path) => toStat(await Deno.stat(path)),
-  lstat: async (path) => toStat(await Deno.lstat(path)),
+  stat: async (path) => toStat(Deno.statSync(path)),
+  lstat: async (path) => toStat(Deno.lstatSync(path)),
   scandir: async (path) => {
     const entries: DirEntry[] = [];
     for await (const entry of Deno.readDir(path)) {
@@ -308,6 +322,8 @@ const fileSystem: FileSystem = {
     }
     return entries;
   },
+  // Asynchronous: Deno.OpenOptions has no O_NONBLOCK, and a FIFO swapped in after the `stat`
+  // would block the open.
   open: async (path) => new DenoFileHandle(await Deno.open(path, { read: true })),
   isExecutable: async (path) => {
     try {
