@@ -221,9 +221,10 @@ export class BaseHTTPRequestHandler {
         if (typeof method !== "function") {
           this.sendError(501, `Unsupported method (${pyRepr(command)})`);
         } else {
-          await (method as () => unknown).call(this);
+          const result = (method as () => unknown).call(this);
+          if (isThenable(result)) await result;
         }
-        await this.wfile.flush();
+        if (channel.draining) await channel.flush();
       }
     } catch (error) {
       if (error instanceof SocketTimeoutError) {
@@ -238,11 +239,15 @@ export class BaseHTTPRequestHandler {
         this.sendError(error.status, error.message, error.explain);
       }
     }
-    await this.#completeResponse();
+    const completing = this.#completeResponse();
+    if (completing !== undefined) await completing;
   }
 
-  /** Ends the response in the protocol state machine and prepares the connection for the next request. */
-  async #completeResponse(): Promise<void> {
+  /**
+   * Ends the response in the protocol state machine and prepares the connection for the next
+   * request; returns a promise only when an unread request body must be drained first.
+   */
+  #completeResponse(): Promise<void> | undefined {
     const channel = this.#channel;
     const conn = channel.conn;
     if (this.#buffered) this.flushHeaders();
@@ -254,9 +259,15 @@ export class BaseHTTPRequestHandler {
       this.closeConnection = true;
       return;
     }
-    if (conn.theirState === "SEND_BODY" && !(conn.canDrain && (await channel.drainBody(DRAIN_LIMIT)))) {
-      this.closeConnection = true;
-      return;
+    if (conn.theirState === "SEND_BODY") {
+      if (!conn.canDrain) {
+        this.closeConnection = true;
+        return;
+      }
+      return channel.drainBody(DRAIN_LIMIT).then((drained) => {
+        if (drained && conn.theirState === "DONE") conn.startNextCycle();
+        else this.closeConnection = true;
+      });
     }
     if (conn.theirState !== "DONE") {
       this.closeConnection = true;
@@ -485,6 +496,10 @@ export class BaseHTTPRequestHandler {
       // the client is gone; nothing left to flush (Python ignores socket errors here too)
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function";
 }
 
 /**
