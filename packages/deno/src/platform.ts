@@ -21,7 +21,7 @@ import type {
   TLSListenOptions,
   Timer,
 } from "@httpserver/core";
-import { checkTLSConfig } from "@httpserver/core";
+import { allocBytes, checkTLSConfig } from "@httpserver/core";
 
 /** Bytes queued before `write` reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -75,8 +75,11 @@ class DenoConnection implements Socket {
         if (this.#paused) await new Promise<void>((resolve) => (this.#resume = resolve));
         const n = await this.#conn.read(buffer);
         if (n === null) break;
-        // The buffer is reused by the next read: hand over a copy.
-        events.data(buffer.slice(0, n));
+        // The buffer is reused by the next read: hand over a copy, carved from a shared slab
+        // when small (a new ArrayBuffer per request costs more than the copy).
+        const chunk = allocBytes(n);
+        chunk.set(buffer.subarray(0, n));
+        events.data(chunk);
       }
       if (!this.#closed) events.end();
     } catch {
