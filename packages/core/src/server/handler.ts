@@ -143,6 +143,8 @@ export class BaseHTTPRequestHandler {
   #buffered = false;
   #ended = false;
   #protocolCache = "";
+  #versionOf: [string, string] = ["", ""];
+  #version = "";
   #protocolNumber: [number, number] = [1, 0];
 
   /**
@@ -462,7 +464,13 @@ export class BaseHTTPRequestHandler {
 
   /** `<serverVersion> <sysVersion>`, the `Server` field (Python's `version_string`). */
   versionString(): string {
-    return `${this.serverVersion} ${this.sysVersion}`;
+    const server = this.serverVersion;
+    const sys = this.sysVersion;
+    if (server !== this.#versionOf[0] || sys !== this.#versionOf[1]) {
+      this.#versionOf = [server, sys];
+      this.#version = `${server} ${sys}`;
+    }
+    return this.#version;
   }
 
   /**
