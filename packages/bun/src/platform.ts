@@ -20,7 +20,7 @@ import type {
   TLSListenOptions,
 } from "@httpserver/core";
 import { checkTLSConfig, readableChunks } from "@httpserver/core";
-import { NodeFileHandle, nodeFileSystem } from "@httpserver/node/fs";
+import { NodeFileHandle, nodeFileSystem, SYNC_READ_BYTES } from "@httpserver/node/fs";
 import { processServices } from "@httpserver/node/process";
 import type { FileSink, Socket as BunSocket, SocketHandler } from "bun";
 
@@ -243,13 +243,11 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
   };
 }
 
-/**
- * An open file read through `Bun.file(fd).slice(…)`: the descriptor keeps the file that was opened
- * even if its name is removed or replaced meanwhile.
- */
+/** {@link NodeFileHandle} reading more than {@link SYNC_READ_BYTES} through `Bun.file(fd).slice(…)`. */
 class BunFileHandle extends NodeFileHandle {
   override read(position: number, length: number): Promise<Uint8Array> {
-    return Bun.file(this.handle.fd).slice(position, position + length).bytes();
+    if (length <= SYNC_READ_BYTES) return super.read(position, length);
+    return Bun.file(this.fd).slice(position, position + length).bytes();
   }
 }
 

@@ -24,7 +24,7 @@ import type {
   TLSListenOptions,
   Timer,
 } from "@httpserver/core";
-import { checkTLSConfig, readableChunks } from "@httpserver/core";
+import { allocBytes, checkTLSConfig, readableChunks } from "@httpserver/core";
 
 /** Bytes queued before `write` reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -78,8 +78,11 @@ class DenoConnection implements Socket {
         if (this.#paused) await new Promise<void>((resolve) => (this.#resume = resolve));
         const n = await this.#conn.read(buffer);
         if (n === null) break;
-        // The buffer is reused by the next read: hand over a copy.
-        events.data(buffer.slice(0, n));
+        // The buffer is reused by the next read: hand over a copy, carved from a shared slab
+        // when small (a new ArrayBuffer per request costs more than the copy).
+        const chunk = allocBytes(n);
+        chunk.set(buffer.subarray(0, n));
+        events.data(chunk);
       }
       if (!this.#closed) events.end();
     } catch {
@@ -271,7 +274,13 @@ function toStat(info: Deno.FileInfo): FileStat {
   };
 }
 
-/** An open `Deno.FsFile`, read at offsets with `seek` + `read`. */
+/** Reads up to this many bytes synchronously; larger reads are asynchronous. */
+const SYNC_READ_BYTES = 64 * 1024;
+
+/**
+ * An open `Deno.FsFile`, read at offsets with `seek` + `read`. `stat`, `close` and reads up to
+ * {@link SYNC_READ_BYTES} are synchronous (see {@link fileSystem}).
+ */
 class DenoFileHandle implements FileHandle {
   readonly #file: Deno.FsFile;
   #position = 0;
@@ -279,18 +288,20 @@ class DenoFileHandle implements FileHandle {
     this.#file = file;
   }
   async stat(): Promise<FileStat> {
-    return toStat(await this.#file.stat());
+    return toStat(this.#file.statSync());
   }
   async read(position: number, length: number): Promise<Uint8Array> {
+    const sync = length <= SYNC_READ_BYTES;
     if (position !== this.#position) {
-      await this.#file.seek(position, Deno.SeekMode.Start);
+      if (sync) this.#file.seekSync(position, Deno.SeekMode.Start);
+      else await this.#file.seek(position, Deno.SeekMode.Start);
       this.#position = position;
     }
     const buffer = new Uint8Array(length);
     let filled = 0;
     while (filled < length) {
-      const n = await this.#file.read(buffer.subarray(filled));
-      if (n === null) break;
+      const n = sync ? this.#file.readSync(buffer.subarray(filled)) : await this.#file.read(buffer.subarray(filled));
+      if (n === null || n === 0) break;
       filled += n;
     }
     this.#position += filled;
@@ -304,16 +315,26 @@ class DenoFileHandle implements FileHandle {
 /** True if the permission is granted (never prompts). */
 const granted = (descriptor: Deno.PermissionDescriptor) => Deno.permissions.querySync(descriptor).state === "granted";
 
+/**
+ * `Deno.*` file calls behind the core's {@link FileSystem}. `stat`, `lstat`, `fstat`,
+ * `close` and reads up to {@link SYNC_READ_BYTES} are synchronous: on a local file system they
+ * take a few microseconds, against ~20 µs for each asynchronous op (measured: `Deno.stat` 20 µs,
+ * `Deno.statSync` 4 µs), and so is `scandir`. `open` and larger reads stay asynchronous.
+ */
 const fileSystem: FileSystem = {
-  stat: async (path) => toStat(await Deno.stat(path)),
-  lstat: async (path) => toStat(await Deno.lstat(path)),
+  stat: async (path) => toStat(Deno.statSync(path)),
+  lstat: async (path) => toStat(Deno.lstatSync(path)),
+  // Synchronous too: Deno.readDir's async iterator costs an op per entry on the JS thread (4.2 ms
+  // for 1,000 entries, against 1.2 ms for readDirSync).
   scandir: async (path) => {
     const entries: DirEntry[] = [];
-    for await (const entry of Deno.readDir(path)) {
+    for (const entry of Deno.readDirSync(path)) {
       entries.push({ name: entry.name, isDirectory: entry.isDirectory, isSymbolicLink: entry.isSymlink });
     }
     return entries;
   },
+  // Asynchronous: Deno.OpenOptions has no O_NONBLOCK, and a FIFO swapped in after the `stat`
+  // would block the open.
   open: async (path) => new DenoFileHandle(await Deno.open(path, { read: true })),
   isExecutable: async (path) => {
     try {

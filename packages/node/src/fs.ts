@@ -1,11 +1,26 @@
 /**
  * The core's {@link FileSystem} on `node:fs`. Bun implements `node:fs` too, so its adapter reuses
- * this module (`@httpserver/node/fs`) and replaces only how an open file is read.
+ * this module (`@httpserver/node/fs`) and replaces only how large reads are done.
+ *
+ * `stat`, `lstat`, `open`, `fstat`, `close` and reads up to {@link SYNC_READ_BYTES} are
+ * synchronous system calls: on a local file system they take a few microseconds, while a round
+ * trip through libuv's thread pool costs 20–40 µs of CPU (measured on Node: `fs.promises.stat`
+ * 40 µs against `fs.statSync` 3 µs; on Bun 18 µs against 2 µs), which made a 1 KiB file cost six
+ * such trips per request. Directory listings and larger reads stay asynchronous.
  * @module
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import type { FileHandle, FileStat, FileSystem } from "@httpserver/core";
+
+/**
+ * Reads up to this many bytes (64 KiB) with a synchronous `read(2)`; larger reads are asynchronous
+ * so that a read from disk (not the page cache) does not hold up other connections for long.
+ */
+export const SYNC_READ_BYTES = 64 * 1024;
+
+/** `open(2)` flags: read-only, and never blocking on a FIFO that was swapped in after the `stat`. */
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /** The parts of `fs.Stats` the core uses (sizes in bytes, times in milliseconds since the epoch). */
 export function toStat(stats: fs.Stats): FileStat {
@@ -20,26 +35,32 @@ export function toStat(stats: fs.Stats): FileStat {
 }
 
 /**
- * An open file, read with positional `read` calls: the descriptor keeps the file that was opened
- * even if its name is removed or replaced meanwhile.
+ * An open file descriptor: the file that was opened, even if its name is removed or replaced
+ * meanwhile. `stat`, `close` and small reads are synchronous; larger reads go through libuv's
+ * thread pool (subclasses may read them their own way).
  */
 export class NodeFileHandle implements FileHandle {
-  /** The `node:fs/promises` handle; subclasses may read it their own way. */
-  protected readonly handle: fsp.FileHandle;
-  constructor(handle: fsp.FileHandle) {
-    this.handle = handle;
+  /** The file descriptor. */
+  protected readonly fd: number;
+  constructor(fd: number) {
+    this.fd = fd;
   }
   async stat(): Promise<FileStat> {
-    return toStat(await this.handle.stat());
+    return toStat(fs.fstatSync(this.fd));
   }
   /** Up to `length` bytes from byte offset `position`; fewer only at the end of the file. */
   async read(position: number, length: number): Promise<Uint8Array> {
     const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await this.handle.read(buffer, 0, length, position);
+    const bytesRead =
+      length <= SYNC_READ_BYTES
+        ? fs.readSync(this.fd, buffer, 0, length, position)
+        : await new Promise<number>((resolve, reject) =>
+            fs.read(this.fd, buffer, 0, length, position, (error, n) => (error ? reject(error) : resolve(n))),
+          );
     return bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
   }
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    fs.closeSync(this.fd);
   }
 }
 
@@ -47,17 +68,17 @@ export class NodeFileHandle implements FileHandle {
  * A {@link FileSystem} on `node:fs`; files are opened read-only as `Handle` (default
  * {@link NodeFileHandle}). Errors are `node:fs`'s, with their `code` (`ENOENT`, `EACCES` …).
  */
-export function nodeFileSystem(Handle: new (handle: fsp.FileHandle) => FileHandle = NodeFileHandle): FileSystem {
+export function nodeFileSystem(Handle: new (fd: number) => FileHandle = NodeFileHandle): FileSystem {
   return {
-    stat: async (path) => toStat(await fsp.stat(path)),
-    lstat: async (path) => toStat(await fsp.lstat(path)),
+    stat: async (path) => toStat(fs.statSync(path)),
+    lstat: async (path) => toStat(fs.lstatSync(path)),
     scandir: async (path) =>
       (await fsp.readdir(path, { withFileTypes: true })).map((entry) => ({
         name: entry.name,
         isDirectory: entry.isDirectory(),
         isSymbolicLink: entry.isSymbolicLink(),
       })),
-    open: async (path) => new Handle(await fsp.open(path, "r")),
+    open: async (path) => new Handle(fs.openSync(path, OPEN_FLAGS)),
     isExecutable: (path) =>
       fsp.access(path, fs.constants.X_OK).then(
         () => true,

@@ -13,6 +13,7 @@ interface TextDecoderLike {
 }
 interface TextEncoderLike {
   encode(input: string): Uint8Array;
+  encodeInto(input: string, dest: Uint8Array): { read: number; written: number };
 }
 const codecs = globalThis as unknown as {
   TextDecoder: new (label?: string, options?: { fatal?: boolean }) => TextDecoderLike;
@@ -88,33 +89,53 @@ export function utf8DecodeRange(bytes: Uint8Array, start: number, end: number): 
   return utf8Decoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
 }
 
+/** Size of the slabs {@link allocBytes} carves small arrays from. */
+const SLAB_BYTES = 64 * 1024;
+/** Largest array {@link allocBytes} takes from a slab; larger ones get their own buffer. */
+const SLAB_MAX = 4096;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
 /**
- * Encodes `s` as ISO-8859-1.
+ * A new array of `n` bytes (contents unspecified). Small ones are views carved from a shared
+ * 64 KiB slab, never handed out twice: a fresh `ArrayBuffer` per response head costs far more in
+ * V8 than a view (Node's `Buffer.allocUnsafe` pools the same way). So `.buffer` of the result may
+ * be larger than the array; use `byteOffset` and `byteLength`.
+ */
+export function allocBytes(n: number): Uint8Array {
+  if (n > SLAB_MAX) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  // Keep views 8-byte aligned, as Node's pool does.
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
+}
+
+/**
+ * Encodes `s` as ISO-8859-1 into an array from {@link allocBytes}.
  * @throws {RangeError} if `s` has a character above U+00FF (Python's `UnicodeEncodeError` for
  *   `encode('latin-1', 'strict')`).
  */
 export function latin1Encode(s: string): Uint8Array {
-  // Short heads (an interim 100, a bare 204) are copied here: TextEncoder's fixed cost is higher.
-  if (s.length <= 64) {
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0xff) throw latin1Error(c, i);
-      out[i] = c;
+  const n = s.length;
+  if (n > 64 && n <= SLAB_MAX) {
+    // ASCII (the usual head) is encoded natively, straight into the slab.
+    if (slabUsed + n > SLAB_BYTES) {
+      slab = new Uint8Array(SLAB_BYTES);
+      slabUsed = 0;
     }
-    return out;
+    const { read, written } = utf8Encoder.encodeInto(s, slab.subarray(slabUsed, slabUsed + n));
+    if (read === n && written === n) return allocBytes(n);
   }
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) {
+  const out = allocBytes(n);
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) {
-      ascii = false;
-      if (c > 0xff) throw latin1Error(c, i);
-    }
+    if (c > 0xff) throw latin1Error(c, i);
+    out[i] = c;
   }
-  if (ascii) return utf8Encoder.encode(s);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
 

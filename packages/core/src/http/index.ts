@@ -3,7 +3,7 @@
  * No I/O, no timers, no runtime APIs.
  * @module
  */
-export { TCHAR, isToken, latin1Decode, latin1Encode, utf8Decode, utf8DecodeStrict, utf8Encode } from "./chars.js";
+export { TCHAR, allocBytes, isToken, latin1Decode, latin1Encode, utf8Decode, utf8DecodeStrict, utf8Encode } from "./chars.js";
 export { ChunkedDecoder, LAST_CHUNK, encodeChunk, type ChunkedLimits } from "./chunked.js";
 export {
   NEED_DATA,

@@ -31,8 +31,17 @@ export function checkFieldName(name: string): void {
  * @throws {LocalProtocolError} otherwise.
  */
 export function checkFieldValue(value: string): void {
+  // Most responses repeat the values of the previous one (Server, Date for a whole second, the
+  // content type): remember the last few that passed.
+  if (value === checked[0] || value === checked[1] || value === checked[2] || value === checked[3]) return;
   checkText("field-value", value);
+  checked[checkedNext] = value;
+  checkedNext = (checkedNext + 1) & 3;
 }
+
+/** The last field values that passed {@link checkFieldValue}. */
+const checked: string[] = ["", "", "", ""];
+let checkedNext = 0;
 
 /**
  * Checks a reason phrase or protocol version for a status line: no CR, LF or NUL, characters

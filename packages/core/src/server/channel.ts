@@ -5,7 +5,7 @@
  * @module
  */
 
-import { utf8Encode } from "../http/chars.js";
+import { allocBytes, utf8Encode } from "../http/chars.js";
 import {
   type ConnectionEvent,
   type ConnectionLimits,
@@ -53,6 +53,13 @@ export interface ChannelOptions extends ConnectionLimits {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * Small writes made one after another (a head, then a small body) are joined into one socket
+ * write up to this many bytes: one system call and one TCP segment per small response.
+ */
+const COALESCE_BYTES = 16 * 1024;
+/** The ECMAScript host's microtask queue (HTML's `queueMicrotask`, in every runtime). */
+const queueMicrotask = (globalThis as unknown as { queueMicrotask(fn: () => void): void }).queueMicrotask;
 const channels = new WeakMap<Socket, Channel>();
 
 /** The channel created for `socket`, if any. */
@@ -87,6 +94,13 @@ export class Channel {
   #stopWhenIdle = false;
   #lingerTimer: Timer | null = null;
   #closeListeners = new Set<() => void>();
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushQueued = false;
+  readonly #flushTask = () => {
+    this.#flushQueued = false;
+    this.#flushPending();
+  };
   /** Number of requests read so far; the body reader starts afresh when it changes. */
   requestCount = 0;
 
@@ -171,10 +185,7 @@ export class Channel {
 
   /** Waits until bytes arrive (or EOF/close), resuming a paused socket. */
   #waitForData(): Promise<void> {
-    if (this.#paused) {
-      this.#paused = false;
-      this.socket.resume();
-    }
+    this.#resumeReading();
     const timeoutMs = this.timeoutMs;
     if (timeoutMs === null) return new Promise((resolve) => (this.#dataWaiter = resolve));
     return new Promise((resolve, reject) => {
@@ -208,31 +219,86 @@ export class Channel {
   /**
    * Waits for the next request head: the request, the {@link ProtocolError} that replaced it, or
    * `null` when the client closed the connection (or the server is shutting down and the
-   * connection is idle).
+   * connection is idle). One promise per request: bytes that arrive are parsed by the socket's
+   * `data` callback, which settles it once a head is complete.
+   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
    */
-  async nextRequest(): Promise<RequestEvent | ProtocolError | null> {
-    if (this.#stopWhenIdle && this.conn.bufferedBytes === 0) return null;
-    this.#idle = this.conn.bufferedBytes === 0;
+  nextRequest(): Promise<RequestEvent | ProtocolError | null> {
+    if (this.#stopWhenIdle && this.conn.bufferedBytes === 0) return Promise.resolve(null);
     try {
-      for (;;) {
-        const event = await this.next();
-        switch (event.type) {
-          case "request":
-            this.requestCount++;
-            return event;
-          case "error":
-            return event.error;
-          case "closed":
-          case "paused":
-            return null;
-          default:
-            // Body events of a previous request cannot occur: bodies are drained or the
-            // connection closes before the next cycle starts.
-            throw new Error(`unexpected ${event.type} event before a request`);
+      const now = this.#takeRequest();
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#idle = this.conn.bufferedBytes === 0;
+    return new Promise((resolve, reject) => {
+      const timeoutMs = this.timeoutMs;
+      const timer =
+        timeoutMs === null
+          ? null
+          : this.#platform.setTimer(timeoutMs, () => {
+              this.#dataWaiter = null;
+              this.#idle = false;
+              reject(new SocketTimeoutError());
+            });
+      const waiter = () => {
+        let event;
+        try {
+          event = this.#takeRequest();
+        } catch (error) {
+          timer?.cancel();
+          this.#idle = false;
+          reject(error);
+          return;
         }
+        if (event === undefined) {
+          this.#dataWaiter = waiter;
+          this.#resumeReading();
+          return;
+        }
+        timer?.cancel();
+        this.#idle = false;
+        resolve(event);
+      };
+      this.#dataWaiter = waiter;
+      this.#resumeReading();
+    });
+  }
+
+  /**
+   * The next request head if the bytes received hold one (or the error or end that replaces it);
+   * `undefined` when more bytes are needed.
+   */
+  #takeRequest(): RequestEvent | ProtocolError | null | undefined {
+    for (;;) {
+      const event = this.conn.nextEvent();
+      if (event === NEED_DATA) {
+        if (!this.#closed) return undefined;
+        this.conn.receiveEOF();
+        continue;
       }
-    } finally {
-      this.#idle = false;
+      switch (event.type) {
+        case "request":
+          this.requestCount++;
+          return event;
+        case "error":
+          return event.error;
+        case "closed":
+        case "paused":
+          return null;
+        default:
+          // Body events of a previous request cannot occur: bodies are drained or the
+          // connection closes before the next cycle starts.
+          throw new Error(`unexpected ${event.type} event before a request`);
+      }
+    }
+  }
+
+  #resumeReading(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
     }
   }
 
@@ -255,26 +321,73 @@ export class Channel {
   }
 
   /**
-   * Queues bytes for sending without waiting. Returns `false` when the socket is over its
-   * high-water mark (or closed); callers that write more should then await {@link flush}.
+   * Queues bytes for sending without waiting. Small chunks are held until the current run of
+   * synchronous code and microtasks ends (or the next {@link write}), so that a head and a small
+   * body leave in one socket write. Returns `false` when the socket is over its high-water mark
+   * (or closed); callers that write more should then await {@link flush}.
    */
   writeNow(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
-    return this.socket.write(bytes);
+    const n = bytes.length;
+    if (n >= COALESCE_BYTES) {
+      this.#flushPending();
+      return this.socket.write(bytes);
+    }
+    this.#pending.push(bytes);
+    this.#pendingBytes += n;
+    if (this.#pendingBytes >= COALESCE_BYTES) return this.#flushPending();
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushTask);
+    }
+    return this.#drainPromise === null;
   }
 
   /**
-   * Queues bytes and resolves once the socket accepted them below its high-water mark.
+   * Queues bytes (after any held by {@link writeNow}, joined with them when small) and resolves
+   * once the socket accepted them below its high-water mark.
    * @throws {ConnectionClosedError} when the connection is closed.
    */
   write(bytes: Uint8Array): Promise<void> {
     if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
-    if (this.socket.write(bytes)) return RESOLVED;
-    return this.#awaitDrain();
+    let ok: boolean;
+    if (this.#pending.length > 0 && this.#pendingBytes + bytes.length <= COALESCE_BYTES) {
+      this.#pending.push(bytes);
+      this.#pendingBytes += bytes.length;
+      ok = this.#flushPending();
+    } else {
+      this.#flushPending();
+      ok = this.socket.write(bytes);
+    }
+    return ok ? RESOLVED : this.#awaitDrain();
   }
 
-  /** Resolves when queued bytes drained below the high-water mark (at once if they have). */
+  /** Writes the chunks held by {@link writeNow}, joined into one array; returns the socket's verdict. */
+  #flushPending(): boolean {
+    const pending = this.#pending;
+    if (pending.length === 0) return this.#drainPromise === null;
+    const total = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#closed) return false;
+    if (pending.length === 1) return this.socket.write(pending[0]);
+    const joined = allocBytes(total);
+    let at = 0;
+    for (const chunk of pending) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    return this.socket.write(joined);
+  }
+
+  /** True while written bytes wait for the socket to drain below its high-water mark. */
+  get draining(): boolean {
+    return this.#drainPromise !== null || this.#pending.length > 0;
+  }
+
+  /** Sends held bytes, then resolves when queued bytes drained below the high-water mark. */
   flush(): Promise<void> {
+    if (!this.#flushPending() && this.#drainPromise === null && !this.#closed) return this.#awaitDrain();
     if (this.#drainPromise !== null) return this.#drainPromise;
     return RESOLVED;
   }
@@ -334,9 +447,12 @@ export class Channel {
       drain.reject(new ConnectionClosedError("connection closed by the server"));
     }
     if (this.#closed) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
       this.socket.destroy();
       return;
     }
+    this.#flushPending();
     this.socket.end();
     if (this.#paused) {
       this.#paused = false;

@@ -15,6 +15,8 @@ const pad2 = (n: number) => (n < 10 ? "0" + n : String(n));
 
 let cachedSecond = NaN;
 let cachedDate = "";
+let cachedLogSecond = NaN;
+let cachedLogDate = "";
 
 /**
  * An IMF-fixdate (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`, for `seconds` since
@@ -38,8 +40,13 @@ export function formatHTTPDate(seconds: number): string {
  * epoch (Python's `log_date_time_string`).
  */
 export function formatLogDate(seconds: number): string {
-  const d = new Date(Math.floor(seconds) * 1000);
-  return `${pad2(d.getDate())}/${MONTH_NAMES[d.getMonth() + 1]}/${String(d.getFullYear()).padStart(4, "0")} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  const whole = Math.floor(seconds);
+  // One log line per request: the local-time conversion is done once per second.
+  if (whole === cachedLogSecond) return cachedLogDate;
+  const d = new Date(whole * 1000);
+  cachedLogDate = `${pad2(d.getDate())}/${MONTH_NAMES[d.getMonth() + 1]}/${String(d.getFullYear()).padStart(4, "0")} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  cachedLogSecond = whole;
+  return cachedLogDate;
 }
 
 /**

@@ -143,6 +143,8 @@ export class BaseHTTPRequestHandler {
   #buffered = false;
   #ended = false;
   #protocolCache = "";
+  #versionOf: [string, string] = ["", ""];
+  #version = "";
   #protocolNumber: [number, number] = [1, 0];
 
   /**
@@ -221,9 +223,10 @@ export class BaseHTTPRequestHandler {
         if (typeof method !== "function") {
           this.sendError(501, `Unsupported method (${pyRepr(command)})`);
         } else {
-          await (method as () => unknown).call(this);
+          const result = (method as () => unknown).call(this);
+          if (isThenable(result)) await result;
         }
-        await this.wfile.flush();
+        if (channel.draining) await channel.flush();
       }
     } catch (error) {
       if (error instanceof SocketTimeoutError) {
@@ -238,11 +241,15 @@ export class BaseHTTPRequestHandler {
         this.sendError(error.status, error.message, error.explain);
       }
     }
-    await this.#completeResponse();
+    const completing = this.#completeResponse();
+    if (completing !== undefined) await completing;
   }
 
-  /** Ends the response in the protocol state machine and prepares the connection for the next request. */
-  async #completeResponse(): Promise<void> {
+  /**
+   * Ends the response in the protocol state machine and prepares the connection for the next
+   * request; returns a promise only when an unread request body must be drained first.
+   */
+  #completeResponse(): Promise<void> | undefined {
     const channel = this.#channel;
     const conn = channel.conn;
     if (this.#buffered) this.flushHeaders();
@@ -254,9 +261,15 @@ export class BaseHTTPRequestHandler {
       this.closeConnection = true;
       return;
     }
-    if (conn.theirState === "SEND_BODY" && !(conn.canDrain && (await channel.drainBody(DRAIN_LIMIT)))) {
-      this.closeConnection = true;
-      return;
+    if (conn.theirState === "SEND_BODY") {
+      if (!conn.canDrain) {
+        this.closeConnection = true;
+        return;
+      }
+      return channel.drainBody(DRAIN_LIMIT).then((drained) => {
+        if (drained && conn.theirState === "DONE") conn.startNextCycle();
+        else this.closeConnection = true;
+      });
     }
     if (conn.theirState !== "DONE") {
       this.closeConnection = true;
@@ -451,7 +464,13 @@ export class BaseHTTPRequestHandler {
 
   /** `<serverVersion> <sysVersion>`, the `Server` field (Python's `version_string`). */
   versionString(): string {
-    return `${this.serverVersion} ${this.sysVersion}`;
+    const server = this.serverVersion;
+    const sys = this.sysVersion;
+    if (server !== this.#versionOf[0] || sys !== this.#versionOf[1]) {
+      this.#versionOf = [server, sys];
+      this.#version = `${server} ${sys}`;
+    }
+    return this.#version;
   }
 
   /**
@@ -485,6 +504,10 @@ export class BaseHTTPRequestHandler {
       // the client is gone; nothing left to flush (Python ignores socket errors here too)
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function";
 }
 
 /**

@@ -153,7 +153,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.sendError(404, "File not found");
       return null;
     }
-    if (await isDirectory(fs, path)) {
+    // One stat answers both "a directory?" and "a regular file?" (the one after open is fstat).
+    let stat = await statOrNull(fs, path);
+    if (stat?.isDirectory) {
       const parts = urlsplit(this.path);
       if (!(parts.path.endsWith("/") || parts.path.endsWith("%2f") || parts.path.endsWith("%2F"))) {
         this.sendResponse(301);
@@ -165,8 +167,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       let index: string | null = null;
       for (const name of this.indexPages) {
         const candidate = joinPath(path, name);
-        if (await isFile(fs, candidate)) {
+        const candidateStat = await statOrNull(fs, candidate);
+        if (candidateStat?.isFile) {
           index = candidate;
+          stat = candidateStat;
           break;
         }
       }
@@ -179,10 +183,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       return null;
     }
     let handle: FileHandle;
-    let stat: FileStat;
     try {
       // Only regular files: opening a FIFO or device would block (docs/deviations.md).
-      if (!(await fs.stat(path)).isFile) throw Object.assign(new Error("not a regular file"), { code: "EINVAL" });
+      if (!stat?.isFile) throw Object.assign(new Error("not a regular file"), { code: "EINVAL" });
       handle = await fs.open(path);
     } catch {
       this.sendError(404, "File not found");
@@ -318,11 +321,12 @@ async function isDirectory(fs: { stat(path: string): Promise<FileStat> }, path: 
   }
 }
 
-async function isFile(fs: { stat(path: string): Promise<FileStat> }, path: string): Promise<boolean> {
+/** `stat(path)`, or `null` when it fails (no such file, no permission, …). */
+async function statOrNull(fs: { stat(path: string): Promise<FileStat> }, path: string): Promise<FileStat | null> {
   try {
-    return (await fs.stat(path)).isFile;
+    return await fs.stat(path);
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -85,6 +85,14 @@ for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_
  * `_.-~` and the `safe` characters become `%XX` with upper-case hex.
  */
 export function quote(s: string, safe = "/"): string {
+  // The usual file name needs no escape: return it as it is, without encoding it to UTF-8.
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80 && (ALWAYS_SAFE[c] === 1 || safe.includes(s[i]))) i++;
+    else break;
+  }
+  if (i === s.length) return s;
   const bytes = utf8Encode(s);
   let out = "";
   for (const b of bytes) {
