@@ -139,6 +139,20 @@ export function latin1Encode(s: string): Uint8Array {
   return out;
 }
 
+/**
+ * Writes `s` as ISO-8859-1 into `out` from index `at` (the caller made room for `s.length` bytes);
+ * returns the index after it.
+ * @throws {RangeError} if `s` has a character above U+00FF.
+ */
+export function latin1Write(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) throw latin1Error(c, i);
+    out[at + i] = c;
+  }
+  return at + s.length;
+}
+
 function latin1Error(c: number, i: number): RangeError {
   return new RangeError(`'latin-1' codec can't encode character U+${c.toString(16).padStart(4, "0")} in position ${i}`);
 }

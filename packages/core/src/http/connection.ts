@@ -5,7 +5,7 @@
  * @module
  */
 
-import { PY_WHITESPACE, TCHAR, latin1Encode, utf8DecodeRange } from "./chars.js";
+import { PY_WHITESPACE, TCHAR, allocBytes, latin1Write, utf8DecodeRange } from "./chars.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { LocalProtocolError, ProtocolError } from "./errors.js";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./framing.js";
 import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
 import { pyRepr } from "./pyformat.js";
-import { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
+import { checkFieldName, checkFieldValue, checkStatusLineText } from "./serialize.js";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -911,17 +911,15 @@ export class ServerConnection {
     }
     const request = this.#request;
     const status = head.status;
-    let text = "";
+    const reason = head.reason ?? "";
     if (status !== undefined) {
       checkStatusLineText("protocol version", head.version);
-      checkStatusLineText("reason phrase", head.reason ?? "");
-      text = statusLine(head.version, status, head.reason ?? "");
+      checkStatusLineText("reason phrase", reason);
     }
     const fields = head.fields;
     for (let i = 0; i < fields.length; i += 2) {
       checkFieldName(fields[i]);
       checkFieldValue(fields[i + 1]);
-      text += fieldLine(fields[i], fields[i + 1]);
     }
     const interim = status !== undefined && status >= 100 && status < 200 && head.complete;
     if (interim && this.#resKind === "pending") {
@@ -929,12 +927,12 @@ export class ServerConnection {
         throw new LocalProtocolError("an interim (1xx) response must not be sent to an HTTP/1.0 client");
       }
       if (status === 100) this.#continueSent = true;
-      return latin1Encode(text + "\r\n");
+      return encodeHead(head.version, status, reason, fields, false, true);
     }
     if (this.#resKind !== "pending" || status === undefined || !head.complete) {
       this.#resKind = "raw";
       this.#our = "SEND_BODY";
-      return latin1Encode(head.complete ? text + "\r\n" : text);
+      return encodeHead(head.version, status, reason, fields, false, head.complete);
     }
     const lengths: string[] = [];
     let te: string | null = null;
@@ -950,11 +948,9 @@ export class ServerConnection {
     this.#resKind = framing.kind;
     this.#resRemaining = framing.length;
     if (framing.kind === "chunked") this.#resObserver = new ChunkedDecoder({ maxLineBytes: 1 << 20, maxTrailerBytes: 1 << 20 });
-    if (framing.kind === "close" && head.keepAlive && !hasConnection && request !== null && !request.simple) {
-      text += fieldLine("Connection", "close");
-    }
+    const addClose = framing.kind === "close" && head.keepAlive && !hasConnection && request !== null && !request.simple;
     this.#our = "SEND_BODY";
-    return latin1Encode(text + "\r\n");
+    return encodeHead(head.version, status, reason, fields, addClose, true);
   }
 
   /**
@@ -1042,4 +1038,53 @@ export class ServerConnection {
     this.#pos = this.#end;
     return false;
   }
+}
+
+const CONNECTION_CLOSE = "Connection: close\r\n";
+
+/**
+ * The bytes of a response head: `<version> <status> <reason>\r\n` when `status` is given (RFC
+ * 9112 §4), a field line per `[name, value]` pair (§5), `Connection: close` when `addClose`, and
+ * the empty line when `complete`. Written character by character into one array from
+ * {@link allocBytes}: no intermediate string.
+ * @throws {RangeError} for a character above U+00FF (the checks before prevent it).
+ */
+function encodeHead(
+  version: string,
+  status: number | undefined,
+  reason: string,
+  fields: readonly string[],
+  addClose: boolean,
+  complete: boolean,
+): Uint8Array {
+  const code = status === undefined ? "" : String(status);
+  let n = status === undefined ? 0 : version.length + code.length + reason.length + 4;
+  for (let i = 0; i < fields.length; i += 2) n += fields[i].length + fields[i + 1].length + 4;
+  if (addClose) n += CONNECTION_CLOSE.length;
+  if (complete) n += 2;
+  const out = allocBytes(n);
+  let at = 0;
+  if (status !== undefined) {
+    at = latin1Write(version, out, at);
+    out[at++] = 0x20;
+    at = latin1Write(code, out, at);
+    out[at++] = 0x20;
+    at = latin1Write(reason, out, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+  }
+  for (let i = 0; i < fields.length; i += 2) {
+    at = latin1Write(fields[i], out, at);
+    out[at++] = 0x3a;
+    out[at++] = 0x20;
+    at = latin1Write(fields[i + 1], out, at);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+  }
+  if (addClose) at = latin1Write(CONNECTION_CLOSE, out, at);
+  if (complete) {
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+  }
+  return out;
 }
