@@ -418,6 +418,8 @@ print(len(socks))
       expect(text.startsWith("HTTP/1.1 200 OK\r\n")).toBe(true);
       expect(text.endsWith("\r\n\r\npartial")).toBe(true);
       expect(text).not.toContain("500");
+      // The exception is printed (after the close the client saw: wait for it).
+      await srv.waitFor("stderr", /Exception occurred[\s\S]*failure after the response started[\s\S]*?-{40}\n/);
     });
 
     test("clients that disconnect mid-request and mid-response do not disturb the server", async () => {

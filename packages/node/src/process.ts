@@ -13,7 +13,25 @@ export type ProcessServices = Pick<
   "now" | "setTimer" | "stderr" | "stdout" | "hostname" | "cwd" | "onSignal" | "getenv" | "processIds"
 >;
 
-/** {@link ProcessServices} on `process`, `os` and `setTimeout` (timers are unref'd). */
+/**
+ * Standard error text of the current event-loop turn. A busy server logs a line per request:
+ * the lines of one turn leave in one write(2) at its end (`setImmediate`), or at exit.
+ */
+let stderrPending = "";
+
+function flushStderr(): void {
+  if (stderrPending === "") return;
+  const text = stderrPending;
+  stderrPending = "";
+  process.stderr.write(text);
+}
+
+process.on("exit", flushStderr);
+
+/**
+ * {@link ProcessServices} on `process`, `os` and `setTimeout` (timers are unref'd). Standard
+ * error is written once per event-loop turn; standard output at once.
+ */
 export const processServices: ProcessServices = {
   now: () => Date.now(),
   setTimer(ms: number, fn: () => void): Timer {
@@ -21,7 +39,10 @@ export const processServices: ProcessServices = {
     timer.unref();
     return { cancel: () => clearTimeout(timer) };
   },
-  stderr: (text) => void process.stderr.write(text),
+  stderr: (text) => {
+    if (stderrPending === "") setImmediate(flushStderr);
+    stderrPending += text;
+  },
   stdout: (text) => void process.stdout.write(text),
   hostname: () => os.hostname(),
   cwd: () => process.cwd(),

@@ -153,7 +153,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.sendError(404, "File not found");
       return null;
     }
-    // One stat answers both "a directory?" and "a regular file?" (the one after open is fstat).
+    // One stat answers "a directory?", "a regular file?" and gives the size and time sent: no
+    // fstat after open (CPython's third call). A file replaced in between still gets a framed
+    // answer: at most `size` bytes are sent, and a shorter file closes the connection.
     let stat = await statOrNull(fs, path);
     if (stat?.isDirectory) {
       const parts = urlsplit(this.path);
@@ -182,17 +184,19 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.sendError(404, "File not found");
       return null;
     }
+    // Only regular files: opening a FIFO or device would block (docs/deviations.md).
+    if (!stat?.isFile) {
+      this.sendError(404, "File not found");
+      return null;
+    }
     let handle: FileHandle;
     try {
-      // Only regular files: opening a FIFO or device would block (docs/deviations.md).
-      if (!stat?.isFile) throw Object.assign(new Error("not a regular file"), { code: "EINVAL" });
       handle = await fs.open(path);
     } catch {
       this.sendError(404, "File not found");
       return null;
     }
     try {
-      stat = await handle.stat();
       if (this.headers.has("If-Modified-Since") && !this.headers.has("If-None-Match")) {
         const ims = parseHTTPDate(this.headers.get("If-Modified-Since")!);
         if (ims !== null && Math.floor(stat.mtimeMs / 1000) <= ims) {
