@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { ROOT } from "./paths.mjs";
 
@@ -65,14 +66,16 @@ export function ensureTools({ install }) {
   return { wrk, nginx };
 }
 
-/** CPython 3.13 from pyenv when present, else `python3` on PATH, else null. */
+/**
+ * CPython 3.13 from pyenv when present, else `python3` on PATH, else null. pyenv's interpreter is
+ * taken by path: under pnpm the node binary's directory (/usr/bin) comes first on PATH, and its
+ * `python3` is the system's, whatever `PYENV_VERSION` says.
+ */
 export function findPython() {
-  for (const env of [{ PYENV_VERSION: "3.13.0" }, {}]) {
-    const r = spawnSync("python3", ["-c", "import sys; print(sys.version.split()[0])"], {
-      env: { ...process.env, ...env },
-      encoding: "utf8",
-    });
-    if (r.status === 0) return { cmd: "python3", env, version: r.stdout.trim() };
+  const pyenv = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions", "3.13.0", "bin", "python3");
+  for (const cmd of existsSync(pyenv) ? [pyenv, "python3"] : ["python3"]) {
+    const r = spawnSync(cmd, ["-c", "import sys; print(sys.version.split()[0])"], { encoding: "utf8" });
+    if (r.status === 0) return { cmd, env: {}, version: r.stdout.trim() };
   }
   console.error("bench: python3 not found: CPython rows are skipped.");
   return null;
