@@ -48,7 +48,7 @@ export function pythonHello(python) {
     name: `CPython ${python.version}`,
     cmd: python.cmd,
     args: [join(SERVERS, "hello.py")],
-    env: { ...python.env, PYTHONUNBUFFERED: "1" },
+    env: { PYTHONUNBUFFERED: "1" },
     cwd: ROOT,
     path: "/",
   };
@@ -117,7 +117,7 @@ export function pythonStatic(python, docroot, path) {
     name: `CPython ${python.version}`,
     cmd: python.cmd,
     args: ["-m", "http.server", "-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", docroot, "0"],
-    env: { ...python.env, PYTHONUNBUFFERED: "1" },
+    env: { PYTHONUNBUFFERED: "1" },
     path,
     quiet: true,
   };

@@ -75,7 +75,7 @@ export function findPython() {
   const pyenv = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions", "3.13.0", "bin", "python3");
   for (const cmd of existsSync(pyenv) ? [pyenv, "python3"] : ["python3"]) {
     const r = spawnSync(cmd, ["-c", "import sys; print(sys.version.split()[0])"], { encoding: "utf8" });
-    if (r.status === 0) return { cmd, env: {}, version: r.stdout.trim() };
+    if (r.status === 0) return { cmd, version: r.stdout.trim() };
   }
   console.error("bench: python3 not found: CPython rows are skipped.");
   return null;
