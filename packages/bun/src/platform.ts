@@ -48,8 +48,13 @@ class BunConnection implements Socket {
 
   constructor(socket: BunSocket<BunConnection>) {
     this.#socket = socket;
-    this.remoteAddress = [socket.remoteAddress, socket.remotePort];
-    this.localAddress = [socket.localAddress, socket.localPort];
+    // Read now, at the accept: a peer that has reset the connection already has none (`""`).
+    this.remoteAddress = [socket.remoteAddress ?? "", socket.remotePort ?? 0];
+    this.localAddress = [socket.localAddress ?? "", socket.localPort ?? 0];
+  }
+
+  get bufferedAmount(): number {
+    return this.#queued;
   }
 
   /** Bun's `data` handler. */

@@ -3,6 +3,7 @@
  * Adapters (`@httpserver/node`, `/bun`, `/deno`) implement `platform.ts` and re-export this.
  * @module
  */
+export * from "./adapter.js";
 export * from "./http/index.js";
 export * from "./platform.js";
 export * from "./server/index.js";

@@ -93,6 +93,16 @@ export interface ListenOptions {
    * sockets are then handed over after their handshake.
    */
   tls?: TLSListenOptions;
+  /**
+   * Called for each failed `accept(2)` that the adapter sees (`ECONNABORTED`, `ENOTCONN`,
+   * `ECONNRESET` from a client gone before it was accepted; `EMFILE`, `ENFILE`, `ENOBUFS`,
+   * `ENOMEM` from exhausted resources). Such errors never end the listener: the adapter keeps
+   * accepting, after a back-off of 5 ms doubling up to 1 s while descriptors or memory are
+   * exhausted (as libuv and Go do). Only {@link Listener.close} ends it. The core logs these
+   * (once per burst).
+   * @param error `code` is the POSIX name where the runtime gives one.
+   */
+  onAcceptError(error: Error & { code?: string }): void;
 }
 
 /** A listening socket. */
@@ -117,7 +127,11 @@ export interface SocketEvents {
 
 /** A connected socket (TCP, or TLS after its handshake: bytes are plaintext). */
 export interface Socket {
-  /** The peer's address. */
+  /**
+   * The peer's address, read when the connection was accepted; `["", 0]` when the runtime could
+   * not tell it because the peer had already reset the connection (the server then closes it at
+   * once).
+   */
   readonly remoteAddress: Address;
   /** The local address. */
   readonly localAddress: Address;
@@ -129,6 +143,11 @@ export interface Socket {
    * {@link destroy} are dropped.
    */
   write(chunk: Uint8Array): boolean;
+  /**
+   * Bytes queued by {@link write} and not yet handed to the kernel. The core watches it to tell a
+   * slow client (the queue shrinks) from one that reads nothing (`sendTimeout`).
+   */
+  readonly bufferedAmount: number;
   /** Stops delivering `data` events (read backpressure). */
   pause(): void;
   /** Resumes delivering `data` events. */
@@ -177,8 +196,9 @@ export interface FileHandle {
 
 /**
  * A file system. Every method rejects with an `Error` whose `code` is the POSIX name
- * (`ENOENT`, `EACCES`, `ENOTDIR`, `EISDIR`, `ELOOP`, …) when the operation fails, as node:fs does.
- * Paths are absolute, `/`-separated.
+ * (`ENOENT`, `EACCES`, `ENOTDIR`, `EISDIR`, `ELOOP`, `EMFILE`, `ENFILE` …) when the operation
+ * fails, as node:fs does: the core tells a missing file (404) from exhausted descriptors (503) by
+ * it. Paths are absolute, `/`-separated.
  */
 export interface FileSystem {
   /** `stat` (follows symbolic links). */
@@ -274,6 +294,11 @@ export interface Platform {
   stdout(text: string): void;
   /** This machine's host name (Python's `socket.gethostname()`). */
   hostname(): string;
+  /**
+   * The process's limit on open file descriptors (the soft `RLIMIT_NOFILE`, as the runtime raised
+   * it at startup), or `null` where it cannot be read. The default connection cap derives from it.
+   */
+  descriptorLimit(): number | null;
   /** The current working directory. */
   cwd(): string;
   /**

@@ -24,7 +24,7 @@ import type {
   TLSListenOptions,
   Timer,
 } from "@httpserver/core";
-import { allocBytes, checkTLSConfig, readableChunks } from "@httpserver/core";
+import { acceptBackoff, allocBytes, checkTLSConfig, descriptorLimitFromProcLimits, readableChunks } from "@httpserver/core";
 
 /** Bytes queued before `write` reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -64,6 +64,10 @@ class DenoConnection implements Socket {
     } catch {
       // not a TCP connection
     }
+  }
+
+  get bufferedAmount(): number {
+    return this.#queued;
   }
 
   start(events: SocketEvents): void {
@@ -120,9 +124,13 @@ class DenoConnection implements Socket {
           chunk = this.#queue[0];
         }
         let written = 0;
-        while (written < chunk.length) written += await this.#conn.write(chunk.subarray(written));
+        while (written < chunk.length) {
+          const n = await this.#conn.write(chunk.subarray(written));
+          written += n;
+          // Counted as it goes: a slow reader of a large chunk is still making progress.
+          this.#queued -= n;
+        }
         this.#queue.shift();
-        this.#queued -= chunk.length;
         if (this.#overHighWater && this.#queued < HIGH_WATER_MARK) {
           this.#overHighWater = false;
           this.#events?.drain();
@@ -240,20 +248,37 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
     if (!wildcard || !(error instanceof Deno.errors.AddrNotAvailable)) throw error;
     listener = open("0.0.0.0");
   }
+  let closed = false;
+  // Not `for await (… of listener)`: its iterator ends for good on the first failed accept (a
+  // client that reset first: ENOTCONN; no descriptor left: EMFILE). Only close() ends this loop.
   const accept = async () => {
-    try {
-      for await (const conn of listener) {
-        if (tls === undefined) onConnection(new DenoConnection(conn));
-        else void handshake(conn as Deno.TlsConn, tls, onConnection);
+    let delay = 0;
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (closed) return;
+        const code = (error as { code?: string }).code;
+        // "Too many open files (os error 24)": the code says the rest.
+        const message = error instanceof Error ? error.message.replace(/ \(os error \d+\)$/, "") : String(error);
+        options.onAcceptError(Object.assign(new Error(message, { cause: error }), { code }));
+        // The listener itself is gone: nothing left to accept from.
+        if (error instanceof Deno.errors.BadResource) return;
+        delay = acceptBackoff(delay, code);
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
       }
-    } catch {
-      // the listener was closed
+      delay = 0;
+      if (tls === undefined) onConnection(new DenoConnection(conn));
+      else void handshake(conn as Deno.TlsConn, tls, onConnection);
     }
   };
   void accept();
   return {
     address: hostOf(listener.addr),
     close: async () => {
+      closed = true;
       try {
         listener.close();
       } catch {
@@ -451,6 +476,15 @@ export const denoPlatform: Platform = {
   hostname: () =>
     // Without --allow-sys=hostname, fall back rather than prompt or fail.
     Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted" ? Deno.hostname() : "localhost",
+  descriptorLimit: () => {
+    // Without read access to it, unknown (rather than prompt or fail).
+    if (!granted({ name: "read", path: "/proc/self/limits" })) return null;
+    try {
+      return descriptorLimitFromProcLimits(Deno.readTextFileSync("/proc/self/limits"));
+    } catch {
+      return null; // not Linux
+    }
+  },
   cwd: () => Deno.cwd(),
   onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
   spawn,

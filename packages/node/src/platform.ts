@@ -42,8 +42,13 @@ class NodeSocket implements Socket {
     this.#socket = socket;
     // Errors (ECONNRESET, EPIPE) are followed by 'close', which is what the core listens to.
     socket.on("error", () => {});
+    // Read now, at the accept: a peer that has reset the connection already has none (`""`).
     this.remoteAddress = [socket.remoteAddress ?? "", socket.remotePort ?? 0];
     this.localAddress = [socket.localAddress ?? "", socket.localPort ?? 0];
+  }
+
+  get bufferedAmount(): number {
+    return this.#socket.writableLength;
   }
 
   start(events: SocketEvents): void {
@@ -168,6 +173,9 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
     if (!wildcard || (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL")) throw error;
     await listenOn(server, { ...base, host: "0.0.0.0" });
   }
+  // After listening, 'error' reports a failed accept (libuv itself absorbs ECONNABORTED, and
+  // EMFILE/ENFILE by accepting and closing the connection); the server goes on accepting.
+  server.on("error", (error: NodeJS.ErrnoException) => options.onAcceptError(error));
   const address = server.address() as net.AddressInfo;
   return {
     address: [address.address, address.port],

@@ -4,13 +4,14 @@
  * too, so its adapter reuses this module (`@httpserver/node/process`).
  * @module
  */
+import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import type { Platform, Timer } from "@httpserver/core";
+import { type Platform, type Timer, descriptorLimitFromProcLimits } from "@httpserver/core";
 
 /** The process services of a runtime that implements Node's `process` and `os` modules. */
 export type ProcessServices = Pick<
   Platform,
-  "now" | "setTimer" | "stderr" | "stdout" | "hostname" | "cwd" | "onSignal" | "getenv" | "processIds"
+  "now" | "setTimer" | "stderr" | "stdout" | "hostname" | "descriptorLimit" | "cwd" | "onSignal" | "getenv" | "processIds"
 >;
 
 /**
@@ -45,6 +46,13 @@ export const processServices: ProcessServices = {
   },
   stdout: (text) => void process.stdout.write(text),
   hostname: () => os.hostname(),
+  descriptorLimit: () => {
+    try {
+      return descriptorLimitFromProcLimits(readFileSync("/proc/self/limits", "latin1"));
+    } catch {
+      return null; // not Linux
+    }
+  },
   cwd: () => process.cwd(),
   onSignal: (signal, handler) => void process.on(signal, handler),
   getenv: (name) => process.env[name],

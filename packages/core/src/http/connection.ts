@@ -397,6 +397,16 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * Records that the client broke off for a reason outside the bytes received (a time limit of
+   * the caller's passed while waiting for a head or body): the client's side becomes ERROR,
+   * buffered bytes are dropped, an error response may still be sent, and every later
+   * {@link nextEvent} returns this error.
+   */
+  fail(error: ProtocolError): ProtocolErrorEvent {
+    return this.#fail(error);
+  }
+
   #fail(error: ProtocolError): ProtocolErrorEvent {
     this.#error = { type: "error", error };
     this.#their = "ERROR";

@@ -42,12 +42,35 @@ export class SocketTimeoutError extends Error {
   }
 }
 
-/** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds. */
+/**
+ * The client took none of the response for the server's `sendTimeout`: the response is aborted
+ * (nginx's `send_timeout`). Not in Python, whose sockets wait forever by default.
+ */
+export class SendTimeoutError extends Error {
+  override readonly name = "SendTimeoutError";
+  /** @param seconds the `sendTimeout` that passed. */
+  constructor(readonly seconds: number) {
+    super(`no progress sending the response for ${seconds} s`);
+  }
+}
+
+/** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds (`null`: no limit). */
 export interface ChannelOptions extends ConnectionLimits {
   /** Pause reading while this many received bytes wait unconsumed (default 64 KiB). */
   readHighWaterMark?: number;
   /** Inactivity timeout of reads and writes, or `null` for none (the handler's `timeout`). */
   timeoutMs?: number | null;
+  /**
+   * A request head must be complete this long after its first byte (after the accept for the
+   * first request); then 408 if part of it came, else a silent close (Node's `headersTimeout`).
+   */
+  headersTimeoutMs?: number | null;
+  /** A persistent connection idle this long between requests is closed (`keepAliveTimeout`). */
+  keepAliveTimeoutMs?: number | null;
+  /** A request body the handler waits for may stall this long; then 408 (`requestTimeout`). */
+  requestTimeoutMs?: number | null;
+  /** A response the client takes nothing of for this long is aborted (`sendTimeout`). */
+  sendTimeoutMs?: number | null;
   /** After sending FIN, how long to keep reading before closing (default 2000 ms). */
   lingerMs?: number;
 }
@@ -67,10 +90,22 @@ export function channelOf(socket: Socket): Channel | undefined {
   return channels.get(socket);
 }
 
+/** What a read wait is for: nothing, the next request head, or body bytes. */
+const NO_WAIT = 0;
+const HEAD_WAIT = 1;
+const BODY_WAIT = 2;
+
+/** How a read wait ended when its deadline passed. */
+type ReadExpiry = SocketTimeoutError | ProtocolError | null;
+
 /**
- * The I/O side of one connection. Reading: {@link next} resolves with the connection's next event
- * other than `NEED_DATA`, waiting for bytes as needed. Writing: {@link writeNow} queues bytes
+ * The I/O side of one connection. Reading: {@link nextRequest} and {@link next} resolve with the
+ * connection's events, waiting for bytes as needed. Writing: {@link writeNow} queues bytes
  * synchronously, {@link write} also waits for the socket to drain.
+ *
+ * Time limits: every wait has a deadline (see {@link ChannelOptions}); one platform timer per
+ * connection is armed for the earliest, and re-armed when it fires early because the deadline
+ * moved. Arriving bytes only record the time, so a busy connection costs no timer work per read.
  */
 export class Channel {
   /** The protocol state machine. */
@@ -80,8 +115,12 @@ export class Channel {
   readonly #platform: Platform;
   readonly #highWater: number;
   readonly #lingerMs: number;
-  /** Inactivity timeout in milliseconds, or `null`. */
+  /** Inactivity timeout in milliseconds, or `null` (Python's handler `timeout`). */
   timeoutMs: number | null;
+  readonly #headersMs: number | null;
+  readonly #keepAliveMs: number | null;
+  readonly #requestMs: number | null;
+  readonly #sendMs: number | null;
 
   #dataWaiter: (() => void) | null = null;
   #drainWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
@@ -90,7 +129,6 @@ export class Channel {
   #closed = false;
   #closing = false;
   #discard = false;
-  #idle = false;
   #stopWhenIdle = false;
   #lingerTimer: Timer | null = null;
   #closeListeners = new Set<() => void>();
@@ -101,6 +139,22 @@ export class Channel {
     this.#flushQueued = false;
     this.#flushPending();
   };
+
+  /** The read wait under way: {@link NO_WAIT}, {@link HEAD_WAIT} or {@link BODY_WAIT}. */
+  #readWait = NO_WAIT;
+  /** When the read wait began or bytes last arrived (ms since the epoch). */
+  #readSince = 0;
+  /** When the head being waited for started (accept, or its first byte); -1 while idle. */
+  #headStart: number;
+  /** Ends the read wait when its deadline passes. */
+  #readExpire: ((expiry: ReadExpiry) => void) | null = null;
+  /** When the drain wait began or the queue last shrank; the queue size then. */
+  #writeSince = 0;
+  #writeQueued = 0;
+  #timer: Timer | null = null;
+  #timerAt = Infinity;
+  readonly #onTimer = () => this.#checkDeadlines();
+
   /** Number of requests read so far; the body reader starts afresh when it changes. */
   requestCount = 0;
 
@@ -111,11 +165,21 @@ export class Channel {
     this.#highWater = options.readHighWaterMark ?? 65536;
     this.#lingerMs = options.lingerMs ?? 2000;
     this.timeoutMs = options.timeoutMs ?? null;
+    this.#headersMs = options.headersTimeoutMs ?? null;
+    this.#keepAliveMs = options.keepAliveTimeoutMs ?? null;
+    this.#requestMs = options.requestTimeoutMs ?? null;
+    this.#sendMs = options.sendTimeoutMs ?? null;
+    // The first request's head counts from the accept.
+    this.#headStart = platform.now();
     channels.set(socket, this);
     socket.start({
       data: (chunk) => {
         if (this.#discard) return;
         this.conn.receiveData(chunk);
+        if (this.#readWait !== NO_WAIT) {
+          this.#readSince = this.#platform.now();
+          if (this.#headStart < 0) this.#headStart = this.#readSince;
+        }
         const waiter = this.#dataWaiter;
         if (waiter !== null) {
           this.#dataWaiter = null;
@@ -134,13 +198,9 @@ export class Channel {
         this.#closed = true;
         this.conn.receiveEOF();
         this.#lingerTimer?.cancel();
+        this.#cancelTimer();
         this.#wake();
-        const drain = this.#drainWaiter;
-        if (drain !== null) {
-          this.#drainWaiter = null;
-          this.#drainPromise = null;
-          drain.reject(new ConnectionClosedError());
-        }
+        this.#rejectDrain(new ConnectionClosedError());
         const listeners = [...this.#closeListeners];
         this.#closeListeners.clear();
         for (const listener of listeners) listener();
@@ -183,26 +243,127 @@ export class Channel {
     }
   }
 
-  /** Waits until bytes arrive (or EOF/close), resuming a paused socket. */
-  #waitForData(): Promise<void> {
+  /**
+   * Waits for bytes: `waiter` runs when bytes, EOF or the close arrive; `expire` when the wait's
+   * deadline passes first. Resumes a paused socket. The one place a read wait begins.
+   */
+  #awaitData(kind: number, waiter: () => void, expire: (expiry: ReadExpiry) => void): void {
+    this.#readWait = kind;
+    this.#readSince = this.#platform.now();
+    this.#readExpire = expire;
+    this.#dataWaiter = waiter;
+    this.#schedule(this.#readDeadline());
     this.#resumeReading();
-    const timeoutMs = this.timeoutMs;
-    if (timeoutMs === null) return new Promise((resolve) => (this.#dataWaiter = resolve));
-    return new Promise((resolve, reject) => {
-      const timer = this.#platform.setTimer(timeoutMs, () => {
-        this.#dataWaiter = null;
-        reject(new SocketTimeoutError());
-      });
-      this.#dataWaiter = () => {
-        timer.cancel();
-        resolve();
-      };
-    });
+  }
+
+  #endReadWait(): void {
+    this.#readWait = NO_WAIT;
+    this.#readExpire = null;
   }
 
   /**
-   * The next event of the connection other than `NEED_DATA`.
+   * When the read wait under way must end (ms since the epoch): the earlier of Python's inactivity
+   * `timeout` and the wait's own limit (the head's, the idle connection's or the body's).
+   */
+  #readDeadline(): number {
+    let at = Infinity;
+    if (this.#readWait === HEAD_WAIT) {
+      if (this.#headStart >= 0) {
+        if (this.#headersMs !== null) at = this.#headStart + this.#headersMs;
+      } else if (this.#keepAliveMs !== null) {
+        at = this.#readSince + this.#keepAliveMs;
+      }
+    } else if (this.#readWait === BODY_WAIT && this.#requestMs !== null) {
+      at = this.#readSince + this.#requestMs;
+    }
+    if (this.timeoutMs !== null && this.#readSince + this.timeoutMs < at) at = this.#readSince + this.timeoutMs;
+    return at;
+  }
+
+  /** What the read wait ends with at its deadline (see {@link ChannelOptions}). */
+  #readExpiry(): ReadExpiry {
+    const python = this.timeoutMs === null ? Infinity : this.#readSince + this.timeoutMs;
+    if (python <= this.#readDeadline()) return new SocketTimeoutError();
+    if (this.#readWait === BODY_WAIT) {
+      const request = this.conn.request;
+      return new ProtocolError(
+        408,
+        "BODY_TIMEOUT",
+        "Request Timeout",
+        `The request body stalled for more than ${seconds(this.#requestMs!)} s.`,
+        request?.requestline ?? "",
+        request?.version ?? "",
+        request?.method ?? null,
+      );
+    }
+    // Nothing of a next request came: close without an answer. Part of one: 408.
+    if (this.conn.bufferedBytes === 0) return null;
+    return new ProtocolError(
+      408,
+      "HEADERS_TIMEOUT",
+      "Request Timeout",
+      `The request head did not arrive within ${seconds(this.#headersMs!)} s.`,
+      "",
+      "",
+    );
+  }
+
+  /** When the drain wait under way must end, or `Infinity`. */
+  #writeDeadline(): number {
+    if (this.#drainWaiter === null) return Infinity;
+    let limit = this.#sendMs ?? Infinity;
+    if (this.timeoutMs !== null && this.timeoutMs < limit) limit = this.timeoutMs;
+    return this.#writeSince + limit;
+  }
+
+  /** Arms the connection's timer for `at` unless it is armed for that or earlier already. */
+  #schedule(at: number): void {
+    if (at === Infinity || this.#closed || at >= this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timerAt = at;
+    this.#timer = this.#platform.setTimer(Math.max(0, at - this.#platform.now()), this.#onTimer);
+  }
+
+  #cancelTimer(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
+
+  /** The timer fired: end whichever wait is past its deadline, re-arm for the rest. */
+  #checkDeadlines(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    if (this.#closed) return;
+    const now = this.#platform.now();
+    if (this.#readWait !== NO_WAIT && this.#readDeadline() <= now) {
+      const expire = this.#readExpire!;
+      const expiry = this.#readExpiry();
+      this.#dataWaiter = null;
+      this.#endReadWait();
+      // The state machine learns of it, so that the 408 may be sent and nothing read after.
+      if (expiry instanceof ProtocolError) this.conn.fail(expiry);
+      expire(expiry);
+    }
+    if (this.#drainWaiter !== null) {
+      // Bytes leaving the queue are progress, even before a drain event.
+      const queued = this.socket.bufferedAmount;
+      if (queued < this.#writeQueued) {
+        this.#writeSince = now;
+        this.#writeQueued = queued;
+      }
+      if (this.#writeDeadline() <= now) {
+        const python = this.timeoutMs !== null && this.timeoutMs <= (this.#sendMs ?? Infinity);
+        this.#rejectDrain(python ? new SocketTimeoutError() : new SendTimeoutError(seconds(this.#sendMs!)));
+      }
+    }
+    this.#schedule(Math.min(this.#readWait === NO_WAIT ? Infinity : this.#readDeadline(), this.#writeDeadline()));
+  }
+
+  /**
+   * The next event of the connection other than `NEED_DATA` (body events, while a handler reads).
    * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
+   * @throws {ProtocolError} (408) when the body stalls longer than `requestTimeoutMs`.
    */
   async next(): Promise<ConnectionEvent> {
     for (;;) {
@@ -212,15 +373,25 @@ export class Channel {
         this.conn.receiveEOF();
         continue;
       }
-      await this.#waitForData();
+      await new Promise<void>((resolve, reject) =>
+        this.#awaitData(
+          BODY_WAIT,
+          () => {
+            this.#endReadWait();
+            resolve();
+          },
+          (expiry) => reject(expiry ?? new SocketTimeoutError()),
+        ),
+      );
     }
   }
 
   /**
-   * Waits for the next request head: the request, the {@link ProtocolError} that replaced it, or
-   * `null` when the client closed the connection (or the server is shutting down and the
-   * connection is idle). One promise per request: bytes that arrive are parsed by the socket's
-   * `data` callback, which settles it once a head is complete.
+   * Waits for the next request head: the request, the {@link ProtocolError} that replaced it (408
+   * when the head did not arrive within `headersTimeoutMs`), or `null` when the client closed the
+   * connection, stayed idle past `keepAliveTimeoutMs`, or the server is closing and the connection
+   * is idle. One promise per request: bytes that arrive are parsed by the socket's `data`
+   * callback, which settles it once a head is complete.
    * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
    */
   nextRequest(): Promise<RequestEvent | ProtocolError | null> {
@@ -231,24 +402,19 @@ export class Channel {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#idle = this.conn.bufferedBytes === 0;
+    // After the first request, a head starts with its first byte (or now, if part of it is here).
+    if (this.requestCount > 0) this.#headStart = this.conn.bufferedBytes > 0 ? this.#platform.now() : -1;
     return new Promise((resolve, reject) => {
-      const timeoutMs = this.timeoutMs;
-      const timer =
-        timeoutMs === null
-          ? null
-          : this.#platform.setTimer(timeoutMs, () => {
-              this.#dataWaiter = null;
-              this.#idle = false;
-              reject(new SocketTimeoutError());
-            });
+      const expire = (expiry: ReadExpiry) => {
+        if (expiry instanceof SocketTimeoutError) reject(expiry);
+        else resolve(expiry);
+      };
       const waiter = () => {
         let event;
         try {
           event = this.#takeRequest();
         } catch (error) {
-          timer?.cancel();
-          this.#idle = false;
+          this.#endReadWait();
           reject(error);
           return;
         }
@@ -257,13 +423,16 @@ export class Channel {
           this.#resumeReading();
           return;
         }
-        timer?.cancel();
-        this.#idle = false;
+        this.#endReadWait();
         resolve(event);
       };
-      this.#dataWaiter = waiter;
-      this.#resumeReading();
+      this.#awaitData(HEAD_WAIT, waiter, expire);
     });
+  }
+
+  /** True while waiting for a request head with nothing of it received. */
+  get #idle(): boolean {
+    return this.#readWait === HEAD_WAIT && this.conn.bufferedBytes === 0;
   }
 
   /**
@@ -305,18 +474,22 @@ export class Channel {
   /**
    * Reads and discards the rest of the current request body, up to `limit` bytes. Resolves
    * `true` when the body ended within the limit, `false` otherwise (then the connection must
-   * close).
+   * close): also when it stalls (`requestTimeoutMs`) or is malformed.
    */
   async drainBody(limit: number): Promise<boolean> {
     let seen = 0;
-    for (;;) {
-      const event = await this.next();
-      if (event.type === "data") {
-        seen += event.data.length;
-        if (seen > limit) return false;
-      } else {
-        return event.type === "end";
+    try {
+      for (;;) {
+        const event = await this.next();
+        if (event.type === "data") {
+          seen += event.data.length;
+          if (seen > limit) return false;
+        } else {
+          return event.type === "end";
+        }
       }
+    } catch {
+      return false;
     }
   }
 
@@ -347,6 +520,8 @@ export class Channel {
    * Queues bytes (after any held by {@link writeNow}, joined with them when small) and resolves
    * once the socket accepted them below its high-water mark.
    * @throws {ConnectionClosedError} when the connection is closed.
+   * @throws {SendTimeoutError} when the client takes nothing for `sendTimeoutMs`.
+   * @throws {SocketTimeoutError} when it takes nothing for {@link timeoutMs}.
    */
   write(bytes: Uint8Array): Promise<void> {
     if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
@@ -394,28 +569,21 @@ export class Channel {
 
   #awaitDrain(): Promise<void> {
     if (this.#drainPromise !== null) return this.#drainPromise;
-    const timeoutMs = this.timeoutMs;
     this.#drainPromise = new Promise<void>((resolve, reject) => {
-      let timer: Timer | null = null;
-      if (timeoutMs !== null) {
-        timer = this.#platform.setTimer(timeoutMs, () => {
-          this.#drainWaiter = null;
-          this.#drainPromise = null;
-          reject(new SocketTimeoutError());
-        });
-      }
-      this.#drainWaiter = {
-        resolve: () => {
-          timer?.cancel();
-          resolve();
-        },
-        reject: (e) => {
-          timer?.cancel();
-          reject(e);
-        },
-      };
+      this.#drainWaiter = { resolve, reject };
     });
+    this.#writeSince = this.#platform.now();
+    this.#writeQueued = this.socket.bufferedAmount;
+    this.#schedule(this.#writeDeadline());
     return this.#drainPromise;
+  }
+
+  #rejectDrain(error: Error): void {
+    const drain = this.#drainWaiter;
+    if (drain === null) return;
+    this.#drainWaiter = null;
+    this.#drainPromise = null;
+    drain.reject(error);
   }
 
   /**
@@ -424,7 +592,7 @@ export class Channel {
    */
   stopWhenIdle(): void {
     this.#stopWhenIdle = true;
-    if (this.#idle && this.conn.bufferedBytes === 0) {
+    if (this.#idle) {
       this.#closed = true;
       this.#wake();
       this.close();
@@ -440,12 +608,8 @@ export class Channel {
     if (this.#closing) return;
     this.#closing = true;
     this.#discard = true;
-    const drain = this.#drainWaiter;
-    if (drain !== null) {
-      this.#drainWaiter = null;
-      this.#drainPromise = null;
-      drain.reject(new ConnectionClosedError("connection closed by the server"));
-    }
+    this.#cancelTimer();
+    this.#rejectDrain(new ConnectionClosedError("connection closed by the server"));
     if (this.#closed) {
       this.#pending = [];
       this.#pendingBytes = 0;
@@ -465,11 +629,27 @@ export class Channel {
     this.#lingerTimer = this.#platform.setTimer(this.#lingerMs, () => this.#destroy());
   }
 
+  /** Closes at once, dropping queued bytes (a response the client does not take, shutdown). */
+  abort(): void {
+    this.#closing = true;
+    this.#discard = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#rejectDrain(new ConnectionClosedError("connection closed by the server"));
+    this.#destroy();
+  }
+
   #destroy(): void {
     this.#lingerTimer?.cancel();
     this.#lingerTimer = null;
+    this.#cancelTimer();
     this.socket.destroy();
   }
+}
+
+/** Milliseconds as seconds for messages: `1500` → `1.5`. */
+function seconds(ms: number): number {
+  return ms / 1000;
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   ConnectionClosedError,
   RequestBodyReader,
   ResponseWriter,
+  SendTimeoutError,
   SocketTimeoutError,
 } from "./channel.js";
 import { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate } from "./dates.js";
@@ -33,6 +34,22 @@ export interface HandlerServer {
   readonly serverPort: number;
   /** The runtime. */
   readonly platform: Platform;
+  /**
+   * Seconds a request head may take from its first byte (from the accept for a connection's first
+   * request); `null` or 0 for no limit. See `HTTPServer.headersTimeout`.
+   */
+  readonly headersTimeout?: number | null;
+  /** Seconds a persistent connection may stay idle between requests; `null` or 0 for no limit. */
+  readonly keepAliveTimeout?: number | null;
+  /** Seconds a request body may stall while the handler reads it; `null` or 0 for no limit. */
+  readonly requestTimeout?: number | null;
+  /** Seconds a response may go without the client taking any of it; `null` or 0 for no limit. */
+  readonly sendTimeout?: number | null;
+}
+
+/** Seconds (a server's timeout attribute) as the channel's milliseconds; 0 or none: no limit. */
+function limitMs(seconds: number | null | undefined): number | null {
+  return seconds === null || seconds === undefined || !(seconds > 0) ? null : seconds * 1000;
 }
 
 /** A request handler class: what `HTTPServer` takes as `RequestHandlerClass`. */
@@ -183,11 +200,17 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Prepares the connection: creates {@link rfile} and {@link wfile} and applies {@link timeout}
+   * and the server's `headersTimeout`, `keepAliveTimeout`, `requestTimeout` and `sendTimeout`
    * (Python's `StreamRequestHandler.setup`).
    */
   setup(): void | Promise<void> {
-    this.#channel = new Channel(this.request, this.server.platform, {
+    const server = this.server;
+    this.#channel = new Channel(this.request, server.platform, {
       timeoutMs: this.timeout === null ? null : this.timeout * 1000,
+      headersTimeoutMs: limitMs(server.headersTimeout),
+      keepAliveTimeoutMs: limitMs(server.keepAliveTimeout),
+      requestTimeoutMs: limitMs(server.requestTimeout),
+      sendTimeoutMs: limitMs(server.sendTimeout),
     });
     this.rfile = new RequestBodyReader(this.#channel);
     this.wfile = new ResponseWriter(this.#channel);
@@ -207,6 +230,12 @@ export class BaseHTTPRequestHandler {
    * Reads one request, parses it with {@link parseRequest} and calls its `do<METHOD>` method,
    * then finishes the response: a response that is not properly delimited, or an unread request
    * body too large to drain, closes the connection (Python's `handle_one_request`).
+   *
+   * A request body that turns out malformed, cut short or stalled (`requestTimeout`) while the
+   * handler reads it is answered with 400 or 408 if no response was started (else logged), and
+   * the connection closes. A response the client takes nothing of for the server's `sendTimeout`
+   * is logged (`Response aborted: no progress sending the response for 60 s`) and the
+   * connection is closed at once.
    */
   async handleOneRequest(): Promise<void> {
     const channel = this.#channel;
@@ -234,11 +263,19 @@ export class BaseHTTPRequestHandler {
         this.closeConnection = true;
         return;
       }
+      if (error instanceof SendTimeoutError) {
+        this.logError("Response aborted: %s", error.message);
+        this.closeConnection = true;
+        channel.abort();
+        return;
+      }
       if (!(error instanceof ProtocolError)) throw error;
-      // The request body was malformed or cut short while the handler read it.
+      // The request body was malformed, cut short or stalled while the handler read it.
       this.closeConnection = true;
       if (!channel.closed && channel.conn.ourState === "SEND_RESPONSE" && !this.#buffered) {
         this.sendError(error.status, error.message, error.explain);
+      } else {
+        this.logError("%s: %s", error.message, error.explain ?? "");
       }
     }
     const completing = this.#completeResponse();
@@ -333,12 +370,18 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Sends and logs a complete error response: status line, `Server`, `Date`,
-   * `Connection: close`, and unless the status is 1xx, 204, 205 or 304 a `Content-Type`,
-   * `Content-Length` and the {@link errorMessageFormat} page (no body for HEAD). `message` and
-   * `explain` default to {@link responses}, `"???"` for unknown codes. Python's `send_error`.
-   * @throws {LocalProtocolError} if `message` contains CR, LF or NUL.
+   * `Connection: close`, then `fields`, and unless the status is 1xx, 204, 205 or 304 a
+   * `Content-Type`, `Content-Length` and the {@link errorMessageFormat} page (no body for HEAD).
+   * `message` and `explain` default to {@link responses}, `"???"` for unknown codes. Python's
+   * `send_error`; `fields` (e.g. `[["Retry-After", "1"]]` with a 503) is ours.
+   * @throws {LocalProtocolError} if `message` contains CR, LF or NUL, or a field is invalid.
    */
-  sendError(code: number, message?: string | null, explain?: string | null): void {
+  sendError(
+    code: number,
+    message?: string | null,
+    explain?: string | null,
+    fields: Iterable<readonly [string, string]> = [],
+  ): void {
     const known = this.responses[code];
     const shortmsg = known?.[0] ?? "???";
     const longmsg = known?.[1] ?? "???";
@@ -347,6 +390,7 @@ export class BaseHTTPRequestHandler {
     this.logError("code %d, message %s", code, msg);
     this.sendResponse(code, msg);
     this.sendHeader("Connection", "close");
+    for (const [name, value] of fields) this.sendHeader(name, value);
     let body: Uint8Array | null = null;
     if (errorHasBody(code)) {
       body = renderErrorBody(this.errorMessageFormat, code, msg, exp);

@@ -8,8 +8,7 @@ import { utf8Decode } from "../http/chars.js";
 import { pyRepr } from "../http/pyformat.js";
 import { osErrorText } from "../oserror.js";
 import type { Address, ListenOptions, TLSConfigErrorCode } from "../platform.js";
-import { formatLogDate } from "./dates.js";
-import { type BaseHTTPRequestHandler, type RequestHandlerClass, escapeControlCharacters } from "./handler.js";
+import type { BaseHTTPRequestHandler, RequestHandlerClass } from "./handler.js";
 import { HTTPServer, ThreadingMixIn } from "./server.js";
 
 /**
@@ -372,8 +371,7 @@ export class HTTPSServer extends HTTPServer {
       default:
         message = `TLS handshake failed: ${error.message || error.code || "unknown error"}`;
     }
-    const date = formatLogDate(this.platform.now() / 1000);
-    this.platform.stderr(`${clientAddress[0]} - - [${date}] ${escapeControlCharacters(message)}\n`);
+    this.logServerEvent(clientAddress[0], message);
   }
 }
 

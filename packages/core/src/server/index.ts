@@ -7,6 +7,7 @@ export {
   ConnectionClosedError,
   RequestBodyReader,
   ResponseWriter,
+  SendTimeoutError,
   SocketTimeoutError,
   channelOf,
   type ChannelOptions,
@@ -20,7 +21,7 @@ export {
   type MessageClassType,
   type RequestHandlerClass,
 } from "./handler.js";
-export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass } from "./server.js";
+export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, defaultMaxConnections, type ServerClass } from "./server.js";
 export {
   HTTPSServer,
   SSLError,
@@ -42,5 +43,5 @@ export {
 } from "./simple.js";
 export { CGIHTTPRequestHandler, urlCollapsePath, warnCGIDeprecated } from "./cgi.js";
 export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
-export { joinPath, normpath, quote, unquote, unquoteLenient, urlsplit, urlunsplit, type SplitResult } from "./urls.js";
+export { joinPath, normpath, quote, redirectPath, unquote, unquoteLenient, urlsplit, urlunsplit, type SplitResult } from "./urls.js";
 export { checkTLSConfig, tlsConfigError, type TLSCheckCrypto } from "./tlsconfig.js";

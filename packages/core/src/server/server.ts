@@ -7,7 +7,31 @@
 import { pyRepr } from "../http/pyformat.js";
 import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type Timer, getPlatform } from "../platform.js";
 import { channelOf } from "./channel.js";
-import type { BaseHTTPRequestHandler, HandlerServer, RequestHandlerClass } from "./handler.js";
+import { formatLogDate } from "./dates.js";
+import { type BaseHTTPRequestHandler, type HandlerServer, type RequestHandlerClass, escapeControlCharacters } from "./handler.js";
+
+/** Events of one kind closer together than this (milliseconds) form one burst, logged once. */
+const BURST_GAP_MS = 2000;
+
+/** Tells the first event of each burst from the rest. */
+class Burst {
+  #last = -Infinity;
+  /** Records an event at `now` (ms); true when it starts a burst. */
+  first(now: number): boolean {
+    const first = now - this.#last >= BURST_GAP_MS;
+    this.#last = now;
+    return first;
+  }
+}
+
+/**
+ * The default connection cap for a descriptor limit: half of what is left after 32 descriptors
+ * for the runtime itself, since a connection serving a file holds two. 4096 when the limit is
+ * unknown (Deno without read access to `/proc/self/limits`).
+ */
+export function defaultMaxConnections(descriptorLimit: number | null): number {
+  return descriptorLimit === null ? 4096 : Math.max(1, Math.floor((descriptorLimit - 32) / 2));
+}
 
 /**
  * A TCP server handing each connection to a new instance of its handler class: Python's
@@ -40,6 +64,44 @@ export class HTTPServer implements HandlerServer {
   requestQueueSize = 1024;
   /** Seconds {@link handleRequest} waits for a connection, or `null` (Python's `timeout`). */
   timeout: number | null = null;
+  /**
+   * Seconds a client has to send a whole request head, counted from its first byte (from the
+   * accept for a connection's first request); then `408 Request Timeout` if part of it came, a
+   * silent close if nothing did. `null` or 0: no limit. Default 60, as Node's `headersTimeout`
+   * and nginx's `client_header_timeout`. Not in Python, which waits forever.
+   */
+  headersTimeout: number | null = 60;
+  /**
+   * Seconds a persistent connection may stay idle between requests before it is closed. `null`
+   * or 0: no limit. Default 5, as Node's `keepAliveTimeout` (nginx: 75): an idle connection holds
+   * a descriptor, and a browser reopens one in a round trip. Not in Python.
+   */
+  keepAliveTimeout: number | null = 5;
+  /**
+   * Seconds a request body may stall (no byte arriving) while the handler waits for it; then
+   * `408 Request Timeout` if no response was started, and the connection closes. `null` or 0: no
+   * limit. Default 60, as nginx's `client_body_timeout` (Node's `requestTimeout` bounds the whole
+   * request instead, 300 s). Not in Python.
+   */
+  requestTimeout: number | null = 60;
+  /**
+   * Seconds a response may go without the client taking any of it; then the response is aborted
+   * and logged (`Response aborted: no progress sending the response for 60 s`). `null` or 0: no
+   * limit. Default 60, as nginx's `send_timeout`. Not in Python.
+   */
+  sendTimeout: number | null = 60;
+  /**
+   * Most connections handled or waiting at once; a connection over it is closed as soon as it is
+   * accepted, logged once per burst. `"auto"` (the default) becomes, when the server binds, half of
+   * the descriptor limit less 32 ({@link defaultMaxConnections}), so that connections serving
+   * files cannot exhaust descriptors; 0: no limit. Not in Python.
+   */
+  maxConnections: number | "auto" = "auto";
+  /**
+   * Seconds {@link serverClose} lets connections in the middle of a request finish before it
+   * closes them. Default 5. Not in Python, whose daemon threads are cut off at exit.
+   */
+  shutdownTimeout = 5;
   /** The runtime this server runs on. */
   readonly platform: Platform;
   /** The handler class instantiated per connection (Python's `RequestHandlerClass`). */
@@ -61,6 +123,9 @@ export class HTTPServer implements HandlerServer {
   #shutdownWaiters: (() => void)[] = [];
   #closed = false;
   readonly #active = new Set<Socket>();
+  #drained: (() => void) | null = null;
+  readonly #acceptBurst = new Burst();
+  readonly #limitBurst = new Burst();
 
   /**
    * @param serverAddress `[host, port]` to bind.
@@ -97,15 +162,25 @@ export class HTTPServer implements HandlerServer {
       port: this.serverAddress[1],
       backlog: this.requestQueueSize,
       reusePort: this.allowReusePort,
+      onAcceptError: (error) => {
+        // Called from the runtime's event handlers: an exception here must not end the process.
+        try {
+          this.handleAcceptError(error);
+        } catch (failure) {
+          this.platform.stderr(`${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
+        }
+      },
     };
   }
 
   /**
    * Binds and listens, then sets {@link serverAddress}, {@link serverName}, {@link serverPort}
-   * (Python's `server_bind`; binding and listening are one step on every runtime).
+   * and an `"auto"` {@link maxConnections} (Python's `server_bind`; binding and listening are one
+   * step on every runtime).
    * @throws the platform's error, e.g. `code: 'EADDRINUSE'`.
    */
   async serverBind(): Promise<void> {
+    if (this.maxConnections === "auto") this.maxConnections = defaultMaxConnections(this.platform.descriptorLimit());
     const listener = await this.platform.listen(await this.listenOptions(), (socket) => this.#accept(socket));
     this.#listener = listener;
     this.serverAddress = [listener.address[0], listener.address[1]];
@@ -118,8 +193,15 @@ export class HTTPServer implements HandlerServer {
   serverActivate(): void {}
 
   #accept(socket: Socket): void {
-    if (this.#closed) {
+    // Closing; or a client that reset the connection before it was accepted: nobody to answer.
+    if (this.#closed || socket.remoteAddress[0] === "") {
       socket.destroy();
+      return;
+    }
+    const cap = this.maxConnections;
+    if (typeof cap === "number" && cap > 0 && this.#active.size + this.#queue.length >= cap) {
+      socket.destroy();
+      if (this.#limitBurst.first(this.platform.now())) this.handleConnectionLimit(socket.remoteAddress);
       return;
     }
     const waiter = this.#queueWaiter;
@@ -257,6 +339,7 @@ export class HTTPServer implements HandlerServer {
   shutdownRequest(request: Socket): void {
     this.#active.delete(request);
     this.closeRequest(request);
+    if (this.#active.size === 0 && this.#drained !== null) this.#drained();
   }
 
   /** Closes a connection (Python's `close_request`). */
@@ -281,8 +364,40 @@ export class HTTPServer implements HandlerServer {
   }
 
   /**
-   * Stops listening and closes connections not yet handled; connections being handled finish
-   * their current request and then close (Python's `server_close`).
+   * Writes `<host> - - [<date>] <message>` to standard error, in the format of the handler's
+   * `logMessage` (control characters escaped), for events of the server rather than of a request.
+   * @param host the client's address, or `-` when there is none.
+   */
+  logServerEvent(host: string, message: string): void {
+    this.platform.stderr(`${host} - - [${formatLogDate(this.platform.now() / 1000)}] ${escapeControlCharacters(message)}\n`);
+  }
+
+  /**
+   * Called when accepting a connection failed (the client reset it first, descriptors or memory
+   * ran out). The listener keeps accepting (after a back-off while resources are exhausted); this
+   * logs the first error of each burst: `- - - [<date>] cannot accept connections: EMFILE (too
+   * many open files); retrying`. Not in Python, whose `socketserver` ignores such `OSError`s.
+   */
+  handleAcceptError(error: Error & { code?: string }): void {
+    if (!this.#acceptBurst.first(this.platform.now())) return;
+    const reason = error.code !== undefined && error.code !== error.message ? `${error.code} (${error.message})` : error.message;
+    this.logServerEvent("-", `cannot accept connections: ${reason}; retrying`);
+  }
+
+  /**
+   * Called when a connection was closed because {@link maxConnections} were open already (once
+   * per burst): logs `<client> - - [<date>] connection limit reached (N connections): closing new
+   * connections`. Not in Python.
+   */
+  handleConnectionLimit(clientAddress: Address): void {
+    this.logServerEvent(clientAddress[0], `connection limit reached (${String(this.maxConnections)} connections): closing new connections`);
+  }
+
+  /**
+   * Stops listening and closes connections not yet handled; idle connections close at once, and
+   * connections in the middle of a request finish it, then close. Resolves once every connection
+   * is closed, closing the last ones after {@link shutdownTimeout} seconds (Python's
+   * `server_close`, which does not wait).
    */
   async serverClose(): Promise<void> {
     this.#closed = true;
@@ -296,6 +411,20 @@ export class HTTPServer implements HandlerServer {
     const listener = this.#listener;
     this.#listener = null;
     if (listener !== null) await listener.close();
+    if (this.#active.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = this.platform.setTimer(Math.max(0, this.shutdownTimeout) * 1000, () => resolve());
+      this.#drained = () => {
+        timer.cancel();
+        resolve();
+      };
+    });
+    this.#drained = null;
+    for (const socket of this.#active) {
+      const channel = channelOf(socket);
+      if (channel !== undefined) channel.abort();
+      else socket.destroy();
+    }
   }
 
   /** Closes the server (`await using httpd = new HTTPServer(…)`); Python's `__exit__`. */
