@@ -45,3 +45,12 @@ export function osErrorText(err: unknown, path: string): string {
   if (known) return `[Errno ${known[0]}] ${known[1]}: ${pyRepr(path)}`;
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * True for an error that says the process or the system has no file descriptor left (`EMFILE`,
+ * `ENFILE`): a passing condition, answered with 503, never a missing file.
+ */
+export function outOfDescriptors(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE";
+}

@@ -7,10 +7,11 @@ import { utf8Encode } from "../http/chars.js";
 import { htmlEscape } from "../http/pyformat.js";
 import type { Address, FileHandle, FileStat, Socket } from "../platform.js";
 import { parseHTTPDate } from "./dates.js";
-import { ConnectionClosedError } from "./channel.js";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./channel.js";
 import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mimetypes.js";
-import { joinPath, normpath, quote, unquoteLenient, urlsplit, urlunsplit } from "./urls.js";
+import { outOfDescriptors } from "../oserror.js";
+import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "./urls.js";
 
 /** Something `copyfile` can copy from: an open file or an in-memory page. */
 export interface ReadableSource {
@@ -83,6 +84,9 @@ export interface SimpleHTTPRequestHandlerOptions {
 /** Bytes per read when copying a file to the client (CPython's `shutil.COPY_BUFSIZE` is 64 KiB). */
 const COPY_CHUNK = 256 * 1024;
 
+/** Seconds a client is asked to wait (`Retry-After`) when no file descriptor is left. */
+const RETRY_AFTER_SECONDS = "1";
+
 /**
  * Serves files from {@link directory} and below, mapping the URL path onto the file system, with
  * directory listings and `If-Modified-Since` (Python's `http.server.SimpleHTTPRequestHandler`,
@@ -126,7 +130,10 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     try {
       await this.copyfile(source, this.wfile);
     } catch (error) {
-      if (error instanceof ConnectionClosedError) throw error;
+      // The client's side (gone, or not reading): handleOneRequest says what happened.
+      if (error instanceof ConnectionClosedError || error instanceof SendTimeoutError || error instanceof SocketTimeoutError) {
+        throw error;
+      }
       this.logError("error reading %s: %s", this.path, error instanceof Error ? error.message : String(error));
       this.closeConnection = true;
     } finally {
@@ -142,8 +149,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * Sends the status and fields for GET and HEAD and returns the body to copy, or `null` when
-   * the answer is complete already: 301 to add a slash to a directory, 304, 404 (Python's
-   * `send_head`).
+   * the answer is complete already: 301 to add a slash to a directory (its `Location` made safe by
+   * {@link redirectPath}), 304, 404 (Python's `send_head`); 503 with `Retry-After: 1` when the
+   * file cannot be opened because no descriptor is left (`EMFILE`, `ENFILE`; Python answers 404).
    */
   async sendHead(): Promise<ReadableSource | null> {
     let path = this.translatePath(this.path);
@@ -161,7 +169,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       const parts = urlsplit(this.path);
       if (!(parts.path.endsWith("/") || parts.path.endsWith("%2f") || parts.path.endsWith("%2F"))) {
         this.sendResponse(301);
-        this.sendHeader("Location", urlunsplit({ ...parts, path: parts.path + "/" }));
+        this.sendHeader("Location", urlunsplit({ ...parts, path: redirectPath(parts.path + "/") }));
         this.sendHeader("Content-Length", "0");
         this.endHeaders();
         return null;
@@ -192,8 +200,9 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     let handle: FileHandle;
     try {
       handle = await fs.open(path);
-    } catch {
-      this.sendError(404, "File not found");
+    } catch (error) {
+      if (outOfDescriptors(error)) this.#sendOutOfDescriptors();
+      else this.sendError(404, "File not found");
       return null;
     }
     try {
@@ -219,6 +228,11 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
   }
 
+  /** 503: no descriptor left to open a file or list a directory; worth retrying shortly. */
+  #sendOutOfDescriptors(): void {
+    this.sendError(503, null, "The server has no file descriptor left; retry in a moment.", [["Retry-After", RETRY_AFTER_SECONDS]]);
+  }
+
   #sendExtraResponseHeaders(): void {
     if (this.extraResponseHeaders === null) return;
     for (const [name, value] of this.extraResponseHeaders) this.sendHeader(name, value);
@@ -226,16 +240,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
 
   /**
    * Sends a 200 with the HTML listing of `path` and returns its body, or sends
-   * `404 No permission to list directory` and returns `null` (Python's `list_directory`).
-   * Entries are sorted case-insensitively; directories get a `/` suffix, symbolic links `@`.
+   * `404 No permission to list directory` (503 when no descriptor is left) and returns `null`
+   * (Python's `list_directory`). Entries are sorted case-insensitively; directories get a `/`
+   * suffix, symbolic links `@`.
    */
   async listDirectory(path: string): Promise<ReadableSource | null> {
     const fs = this.server.platform.fs;
     let entries;
     try {
       entries = await fs.scandir(path);
-    } catch {
-      this.sendError(404, "No permission to list directory");
+    } catch (error) {
+      if (outOfDescriptors(error)) this.#sendOutOfDescriptors();
+      else this.sendError(404, "No permission to list directory");
       return null;
     }
     const keyed = entries.map((entry) => ({ entry, key: entry.name.toLowerCase() }));

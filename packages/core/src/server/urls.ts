@@ -196,3 +196,16 @@ export function normpath(path: string): string {
 export function joinPath(a: string, b: string): string {
   return a === "" || a.endsWith("/") ? a + b : a + "/" + b;
 }
+
+/**
+ * A path for a `Location` field that no client can read as another origin: a leading run of `/`
+ * becomes one (what gh-87389 does to the request path: `//evil.com/` would be a network-path
+ * reference, RFC 3986 §4.2), and every `\` is percent-encoded, since WHATWG URL parsers read `\`
+ * as `/` in http(s) URLs (`/\evil.com/` resolves to `http://evil.com/`). Python sends the path
+ * as it is.
+ */
+export function redirectPath(path: string): string {
+  let p = path.includes("\\") ? path.replaceAll("\\", "%5C") : path;
+  if (p.startsWith("//")) p = "/" + p.replace(/^\/+/, "");
+  return p;
+}
