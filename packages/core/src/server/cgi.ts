@@ -7,6 +7,8 @@
 import { latin1Decode, utf8Decode } from "../http/chars.js";
 import { pyRepr } from "../http/pyformat.js";
 import type { Platform, SpawnOptions, Subprocess } from "../platform.js";
+import { ProtocolError } from "../http/errors.js";
+import { outOfDescriptors } from "../oserror.js";
 import { type Channel, ConnectionClosedError, channelOf } from "./channel.js";
 import { type ReadableSource, SimpleHTTPRequestHandler } from "./simple.js";
 import { joinPath, unquote } from "./urls.js";
@@ -295,9 +297,15 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    * 3. Sends `200 Script output follows` (status line, `Server`, `Date`, no empty line), copies the
    *    request body to the script's standard input and its standard output to the client as it
    *    comes (both with backpressure), and logs its standard error line by line (the first
-   *    64 KiB) and a nonzero exit as `CGI script exit code N` (`-N` for signal N).
+   *    64 KiB) and a nonzero exit as `CGI script exit code N` (`-N` for signal N). With a
+   *    request body, the status line waits until the body has arrived whole (or the script
+   *    writes or exits first).
    *
-   * A client that disconnects ends the script (SIGKILL). The connection closes after the response.
+   * A client that disconnects ends the script (SIGKILL). A request body that is malformed, cut
+   * short or stalls (`requestTimeout`) ends it too, before it can read the end of its input: the
+   * reason is logged and, when nothing was sent yet, the client gets 400 (408 for a stall). A
+   * script that cannot be started because no descriptor is left gets 503 with `Retry-After`. The
+   * connection closes after the response.
    */
   async runCGI(): Promise<void> {
     const platform = this.server.platform;
@@ -360,12 +368,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       const code = (error as { code?: unknown })?.code;
       const reason = error instanceof Error ? error.message : String(error);
       this.logError("CGI script %s could not be started: %s", scriptname, typeof code === "string" && !reason.includes(code) ? `${code}: ${reason}` : reason);
-      this.sendError(500, "CGI script could not be started");
+      if (outOfDescriptors(error)) this.sendError(503, null, "The server has no file descriptor left; retry in a moment.", [["Retry-After", "1"]]);
+      else this.sendError(500, "CGI script could not be started");
       return;
     }
-
-    this.sendResponse(200, "Script output follows");
-    this.flushHeaders();
     await this.#communicate(proc);
   }
 
@@ -441,7 +447,11 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     }
   }
 
-  /** Streams body → stdin and stdout → client, logs stderr and the exit status. */
+  /**
+   * Streams body → stdin and stdout → client, logs stderr and the exit status. The response head
+   * goes out at once for a request without a body; with one, once the body is whole or the script
+   * writes or exits, so that a body that fails first can still be answered with its error.
+   */
   async #communicate(proc: Subprocess): Promise<void> {
     const platform = this.server.platform;
     let exited = false;
@@ -449,10 +459,21 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       exited = true;
       return status;
     });
+    let headSent = false;
+    const sendHead = () => {
+      if (headSent) return;
+      headSent = true;
+      this.sendResponse(200, "Script output follows");
+      this.flushHeaders();
+    };
     // The client went away (reset or closed): nobody reads the output any more.
     const channel: Channel | undefined = channelOf(this.request);
     const unlisten = channel?.onClose(() => proc.kill()) ?? (() => {});
-    const stdinDone = this.#pumpBody(proc, exit);
+    if (channel === undefined || channel.conn.request?.bodyKind === "none") sendHead();
+    let bodyError: unknown = null;
+    const stdinDone = this.#pumpBody(proc, exit, sendHead).then((error) => {
+      bodyError = error;
+    });
     const stderrDone = this.#logStderr(proc);
 
     const idle = (ms: number) => {
@@ -487,7 +508,10 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
           if (head.done) chunk = chunk.subarray(0, 0);
           else chunk = chunk.subarray(0, head.scan(chunk));
         }
-        if (chunk.length > 0) await this.wfile.write(chunk);
+        if (chunk.length > 0) {
+          sendHead();
+          await this.wfile.write(chunk);
+        }
         pending = iterator.next();
       }
     } catch (error) {
@@ -504,6 +528,13 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const timer = idle(AFTER_EXIT_IDLE_MS);
     await Promise.race([stderrDone, timer.promise]);
     timer.cancel();
+    const failed = bodyError as unknown;
+    if (failed instanceof ProtocolError) {
+      this.logError("CGI script killed: %s (%s)", failed.message, failed.explain ?? "");
+      if (!headSent) this.sendError(failed.status, failed.message, failed.explain);
+    } else if (failed === null) {
+      sendHead(); // a script that wrote nothing
+    }
     if (status.signal !== null) {
       const n = SIGNAL_NUMBERS[status.signal];
       this.logError("CGI script exit code %s", n === undefined ? status.signal : String(-n));
@@ -511,24 +542,35 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       this.logError("CGI script exit code %s", String(status.code));
     }
     if (failure !== null) throw failure;
+    // The handler's own timeout while reading the body (the script was killed).
+    if (failed !== null && !(failed instanceof ProtocolError)) throw failed;
   }
 
   /**
-   * Copies the request body to the script's standard input, then closes it. Stops when the script
-   * exits; a body cut short or malformed ends the input there (the script sees end of file).
+   * Copies the request body to the script's standard input, then closes it; calls `bodyDone` once
+   * the body has arrived whole. Stops when the script exits. A body that is malformed, cut short or
+   * stalls kills the script first (its input is never closed, so it cannot take what came for the
+   * whole body) and resolves with the error, as does any other failure to read it; else with
+   * `null`. Never rejects.
    */
-  async #pumpBody(proc: Subprocess, exit: Promise<unknown>): Promise<void> {
+  async #pumpBody(proc: Subprocess, exit: Promise<unknown>, bodyDone: () => void): Promise<unknown> {
     const stop = exit.then((): typeof EXITED => EXITED);
     try {
       for (;;) {
         const chunk = await Promise.race([this.rfile.read1(STDIN_CHUNK), stop]);
-        if (chunk === EXITED || chunk.length === 0) break;
+        if (chunk === EXITED) break;
+        if (chunk.length === 0) {
+          bodyDone();
+          break;
+        }
         if ((await Promise.race([proc.writeStdin(chunk), stop])) === EXITED) break;
       }
-    } catch {
-      // the body was malformed or cut short; the script gets what arrived
+    } catch (error) {
+      proc.kill();
+      return error;
     }
     await Promise.race([proc.closeStdin(), stop]);
+    return null;
   }
 
   /** Logs the script's standard error line by line, up to {@link STDERR_LOG_LIMIT} bytes. */
