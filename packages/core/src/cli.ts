@@ -52,7 +52,11 @@ function describe(error: unknown): string {
  *   and first prints its `DeprecationWarning` line on standard error.
  * - Otherwise prints `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...` (`HTTPS` and
  *   `https://` with TLS) on standard output and serves until Ctrl-C
- *   (`\nKeyboard interrupt received, exiting.`, exit 0) or SIGTERM (exit 0).
+ *   (`\nKeyboard interrupt received, exiting.`, exit 0) or SIGTERM (exit 0). Either stops accepting,
+ *   closes idle connections and lets requests in progress finish for up to `--shutdown-timeout`
+ *   seconds (`HTTPServer.serverClose`); a second signal exits at once.
+ * - `--headers-timeout`, `--keep-alive-timeout`, `--request-timeout`, `--send-timeout`,
+ *   `--max-connections` and `--shutdown-timeout` set the server attributes of the same names.
  *
  * Source: cpython-behaviour.md §7; Python docs, "Command-line interface" of `http.server`.
  * @param platform the runtime (it is also registered with {@link definePlatform}).
@@ -105,6 +109,13 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   const httpd = options.tlsCert
     ? new SecureServer(address, Handler, { certfile: options.tlsCert, keyfile: options.tlsKey, password: tlsPassword })
     : new Server(address, Handler);
+  // Read when connections are handled and (maxConnections) when the server binds, a microtask on.
+  httpd.headersTimeout = options.headersTimeout;
+  httpd.keepAliveTimeout = options.keepAliveTimeout;
+  httpd.requestTimeout = options.requestTimeout;
+  httpd.sendTimeout = options.sendTimeout;
+  if (options.maxConnections !== null) httpd.maxConnections = options.maxConnections;
+  httpd.shutdownTimeout = options.shutdownTimeout;
   try {
     await httpd.ready;
   } catch (error) {
@@ -119,7 +130,8 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (message: string) => {
-      if (stopping) return;
+      // A second signal while requests are still finishing: exit now.
+      if (stopping) return resolve(0);
       stopping = true;
       if (message) platform.stdout(message);
       void httpd.shutdown().then(

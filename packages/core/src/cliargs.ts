@@ -1,6 +1,6 @@
 /**
  * The argument half of the `httpserver` command line: the options of `python -m http.server`
- * (CPython 3.15, plus `--cgi` from 3.13/3.14), parsed and checked in CPython's order with CPython's
+ * (CPython 3.15, plus `--cgi` from 3.13/3.14, then httpserver's own), parsed and checked in CPython's order with CPython's
  * messages and exit codes. `cli.ts` calls {@link parseCliArgs} and starts the server.
  *
  * Parsing is done by the npm package `argparse` (3.x, a port of CPython 3.14's argparse), so the
@@ -50,6 +50,21 @@ export interface CliOptions {
   tlsPasswordFile: string | null;
   /** `--cgi`: serve with `CGIHTTPRequestHandler` (CPython 3.13/3.14; removed in 3.15). */
   cgi: boolean;
+  /** `--headers-timeout SECONDS` (ours): `HTTPServer.headersTimeout`; 0 for no limit. Default 60. */
+  headersTimeout: number;
+  /** `--keep-alive-timeout SECONDS` (ours): `HTTPServer.keepAliveTimeout`; 0 for no limit. Default 5. */
+  keepAliveTimeout: number;
+  /** `--request-timeout SECONDS` (ours): `HTTPServer.requestTimeout`; 0 for no limit. Default 60. */
+  requestTimeout: number;
+  /** `--send-timeout SECONDS` (ours): `HTTPServer.sendTimeout`; 0 for no limit. Default 60. */
+  sendTimeout: number;
+  /**
+   * `--max-connections N` (ours): `HTTPServer.maxConnections`; 0 for no limit, `null` when not
+   * given (derived from the descriptor limit).
+   */
+  maxConnections: number | null;
+  /** `--shutdown-timeout SECONDS` (ours): `HTTPServer.shutdownTimeout`. Default 5. */
+  shutdownTimeout: number;
 }
 
 /** What {@link parseCliArgs} needs from the runtime. */
@@ -179,6 +194,44 @@ function decimalValue(ch: string): number {
   return (cp - start) % 10;
 }
 
+const PY_FLOAT =
+  /^[+-]?(?:(?:\p{Nd}(?:_?\p{Nd})*)?\.\p{Nd}(?:_?\p{Nd})*|\p{Nd}(?:_?\p{Nd})*\.?)(?:[eE][+-]?\p{Nd}(?:_?\p{Nd})*)?$/u;
+
+/** Python's `float(text)` for finite decimal text (any Unicode decimal digit, `_` between digits); `null` otherwise. */
+function pyFloat(text: string): number | null {
+  const s = pyStrip(text);
+  if (!PY_FLOAT.test(s)) return null;
+  let ascii = "";
+  for (const ch of s) ascii += DECIMAL_DIGIT.test(ch) ? String(decimalValue(ch)) : ch === "_" ? "" : ch;
+  return Number(ascii);
+}
+
+/**
+ * A time limit in seconds (httpserver's options): Python's `float()`, finite and not negative.
+ * @throws {ArgumentTypeError} `invalid seconds value: 'text'` (what argparse says for a `type`
+ *   function named `seconds` that raises `ValueError`, as generate.py declares it).
+ */
+function seconds(text: string): number {
+  const value = pyFloat(text);
+  if (value === null || !(value >= 0) || value === Infinity) throw new ArgumentTypeError(`invalid seconds value: ${pyRepr(text)}`);
+  return value;
+}
+
+/**
+ * A number of connections: Python's `int()`, not negative.
+ * @throws {ArgumentTypeError} `invalid count value: 'text'`.
+ */
+function count(text: string): number {
+  let value: bigint;
+  try {
+    value = pyInt(text);
+  } catch {
+    throw new ArgumentTypeError(`invalid count value: ${pyRepr(text)}`);
+  }
+  if (value < 0n) throw new ArgumentTypeError(`invalid count value: ${pyRepr(text)}`);
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
 /**
  * Reads the TLS password file as CPython's `open(path, "r", encoding="utf-8").read().strip()`:
  * strict UTF-8 (a leading BOM is kept as U+FEFF, as the `utf-8` codec does), universal newlines
@@ -229,6 +282,42 @@ function buildParser(io: CliIO, prog: string): CliParser {
     help: "Add a custom response header of the form Header: value (can be specified multiple times)",
   });
   parser.add_argument("--cgi", { action: "store_true", help: "run as CGI server" });
+  // httpserver's own options, after Python's.
+  parser.add_argument("--headers-timeout", {
+    metavar: "SECONDS",
+    type: seconds,
+    default: 60,
+    help: "close a connection whose request head is not complete SECONDS after it began (default: %(default)s; 0: no limit)",
+  });
+  parser.add_argument("--keep-alive-timeout", {
+    metavar: "SECONDS",
+    type: seconds,
+    default: 5,
+    help: "close a persistent connection idle for SECONDS (default: %(default)s; 0: no limit)",
+  });
+  parser.add_argument("--request-timeout", {
+    metavar: "SECONDS",
+    type: seconds,
+    default: 60,
+    help: "close a connection whose request body stalls for SECONDS (default: %(default)s; 0: no limit)",
+  });
+  parser.add_argument("--send-timeout", {
+    metavar: "SECONDS",
+    type: seconds,
+    default: 60,
+    help: "abort a response the client takes nothing of for SECONDS (default: %(default)s; 0: no limit)",
+  });
+  parser.add_argument("--max-connections", {
+    metavar: "N",
+    type: count,
+    help: "close new connections while N are open (default: half the file descriptor limit; 0: no limit)",
+  });
+  parser.add_argument("--shutdown-timeout", {
+    metavar: "SECONDS",
+    type: seconds,
+    default: 5,
+    help: "on SIGTERM or Ctrl-C, let requests in progress finish for up to SECONDS (default: %(default)s)",
+  });
   parser.add_argument("port", {
     default: 8000,
     type: pyInt,
@@ -249,6 +338,12 @@ interface Parsed {
   tls_password_file: string | null;
   header: string[] | null;
   cgi: boolean;
+  headers_timeout: number;
+  keep_alive_timeout: number;
+  request_timeout: number;
+  send_timeout: number;
+  max_connections: number | null;
+  shutdown_timeout: number;
   port: bigint | number;
 }
 
@@ -320,6 +415,12 @@ export function parseCliArgs(argv: readonly string[], io: CliIO, prog: string = 
         tlsKey: args.tls_key ?? null,
         tlsPasswordFile: args.tls_password_file ?? null,
         cgi: args.cgi,
+        headersTimeout: args.headers_timeout,
+        keepAliveTimeout: args.keep_alive_timeout,
+        requestTimeout: args.request_timeout,
+        sendTimeout: args.send_timeout,
+        maxConnections: args.max_connections ?? null,
+        shutdownTimeout: args.shutdown_timeout,
       },
       tlsPassword,
     };

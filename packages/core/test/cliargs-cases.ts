@@ -79,6 +79,12 @@ export function runCase(fixture: Fixture, argv: string[]): Observed {
       tlsKey: o.tlsKey,
       tlsPasswordFile: o.tlsPasswordFile,
       tlsPassword: result.tlsPassword,
+      headersTimeout: o.headersTimeout,
+      keepAliveTimeout: o.keepAliveTimeout,
+      requestTimeout: o.requestTimeout,
+      sendTimeout: o.sendTimeout,
+      maxConnections: o.maxConnections,
+      shutdownTimeout: o.shutdownTimeout,
     },
   };
 }
