@@ -11,7 +11,7 @@ import {
   responseFraming,
 } from "../src/http/framing.js";
 import { errorOf, requestOf, scan, summary } from "./helpers.js";
-import { pythonAvailable, runPython } from "./python.js";
+import { runPython } from "./python.js";
 
 const post = (version: string, ...fields: string[]) =>
   `POST /p ${version}\r\n` + fields.map((f) => f + "\r\n").join("") + "\r\n";
@@ -229,7 +229,7 @@ for line, conn, proto in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-describe.skipIf(!pythonAvailable())("requestKeepAlive vs CPython's close_connection (§1.2 steps 4, 11)", () => {
+describe("requestKeepAlive vs CPython's close_connection (§1.2 steps 4, 11)", () => {
   // HTTP/0.9 is left out on purpose: CPython keeps `GET / HTTP/0.9` + `Connection: keep-alive`
   // open although its answer has no head and so no framing (3.13.0 does the same for the
   // two-word form, which 3.14+ no longer reads fields for). We never persist 0.9 (rows above).
