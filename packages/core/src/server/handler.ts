@@ -340,7 +340,9 @@ export class BaseHTTPRequestHandler {
     this.command = pending.method;
     const target = pending.target;
     this.path = target.startsWith("//") ? "/" + target.replace(/^\/+/, "") : target;
-    this.requestVersion = pending.version;
+    // A two-word (HTTP/0.9) line sets no version: CPython keeps default_request_version, and
+    // only skips the field lines (so with "HTTP/1.1" the answer has a status line and fields).
+    this.requestVersion = pending.simple ? this.defaultRequestVersion : pending.version;
     this.headers = new this.MessageClass(pending.fields);
     const [major, minor] = this.#protocol();
     this.closeConnection = !requestKeepAlive(pending.major, pending.minor, pending.connection, major, minor);

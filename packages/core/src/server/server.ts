@@ -234,21 +234,22 @@ export class HTTPServer implements HandlerServer {
   }
 
   /**
-   * Handles connections until {@link shutdown} is called (Python's `serve_forever`).
-   * @param pollInterval accepted for compatibility; the loop is event-driven, so shutdown takes
-   *   effect at once.
+   * Handles connections until {@link shutdown} is called (Python's `serve_forever`), calling
+   * {@link serviceActions} after each connection and every `pollInterval` seconds while none
+   * comes. Connections are taken as they arrive (no polling): shutdown takes effect at once.
+   * @param pollInterval seconds between {@link serviceActions} calls while idle; 0 for none.
    * @throws the bind error if binding failed.
    */
   async serveForever(pollInterval = 0.5): Promise<void> {
-    void pollInterval;
     await this.ready;
     if (this.#serving) throw new Error("serveForever() is already running");
     this.#serving = true;
+    const idleMs = pollInterval > 0 ? pollInterval * 1000 : null;
     try {
       while (!this.#shutdownRequested) {
-        const socket = await this.#nextConnection();
-        if (socket === null) break;
-        await this.#handleConnection(socket);
+        const socket = await this.#nextConnection(idleMs);
+        if (socket !== null) await this.#handleConnection(socket);
+        else if (this.#shutdownRequested || this.#closed) break;
         this.serviceActions();
       }
     } finally {
@@ -275,7 +276,8 @@ export class HTTPServer implements HandlerServer {
   }
 
   /**
-   * Called by {@link serveForever} after each connection (Python's `service_actions`).
+   * Called by {@link serveForever} after each connection and every `pollInterval` seconds while
+   * idle (Python's `service_actions`); does nothing by default.
    */
   serviceActions(): void {}
 
