@@ -172,7 +172,7 @@ for (const rt of runtimes()) {
         expect((await held[0].response()).status).toBe(200);
         for (let i = 0; i < 5; i++) {
           // Closed at once: an end of stream, or (Bun) a reset so early it fails the connect.
-          const over = await connect(srv.port).catch((e: NodeJS.ErrnoException) => e.code);
+          const over = await connect(srv.port).catch((e: NodeJS.ErrnoException) => e.code ?? "error");
           if (typeof over === "string") {
             expect(over).toBe("ECONNRESET");
             continue;
