@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RawSession, curl, parseResponse, parseResponses, python, rawExchange } from "./support/clients.js";
 import { normalize, startCPython } from "./support/cpython.js";
 import { type RunningServer, runtimes, startServer } from "./support/runtimes.js";
+import { errorPage } from "./support/simple.js";
 
 const CRLF = "\r\n";
 
@@ -15,7 +16,7 @@ for (const rt of runtimes()) {
     beforeAll(async () => {
       srv = await startServer(rt, { scenario: "echo", protocol: "HTTP/1.1" });
     });
-    afterAll(() => srv.stop());
+    afterAll(() => srv?.stop());
 
     test("pipelined GET, Content-Length POST and chunked POST are answered in order on one connection (RFC 9112 §9.3.2)", async () => {
       const session = await RawSession.open(srv.port);
@@ -73,7 +74,7 @@ for (const rt of runtimes()) {
         session.send(`GET /r${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
         const res = await session.response();
         expect(res.status).toBe(200);
-        if (i % 250 === 0) expect(JSON.parse(res.body.toString()).path).toBe(`/r${i}`);
+        expect(JSON.parse(res.body.toString()).path).toBe(`/r${i}`);
       }
       expect(session.closed).toBe(false);
       session.close();
@@ -224,7 +225,7 @@ print(len(socks))
     beforeAll(async () => {
       srv = await startServer(rt, { scenario: "http09", protocol: "HTTP/1.1" });
     });
-    afterAll(() => srv.stop());
+    afterAll(() => srv?.stop());
 
     test("a two-word GET is answered at once with the body only, then closed (CPython 3.14+ HTTP09ServerTestCase)", async () => {
       const { data, closed } = await rawExchange(srv.port, "GET /index.html\r\n");
@@ -239,10 +240,9 @@ print(len(socks))
     });
 
     test("a two-word request that is not GET gets a bare error body", async () => {
-      const { data } = await rawExchange(srv.port, "POST /index.html\r\n");
-      const text = data.toString();
-      expect(text.startsWith("<!DOCTYPE HTML>")).toBe(true);
-      expect(text).toContain("Bad HTTP/0.9 request type ('POST')");
+      const { data, closed } = await rawExchange(srv.port, "POST /index.html\r\n");
+      expect(data.toString("latin1")).toBe(errorPage(400, "Bad HTTP/0.9 request type ('POST')", "Bad request syntax or unsupported method"));
+      expect(closed).toBe(true);
     });
   });
 
@@ -304,7 +304,8 @@ print(len(socks))
       await rawExchange(ours.port, "GET / x HTTP/1.0\r\n\r\n");
       await ours.waitFor("stderr", /code 400, message Bad request syntax \('GET \/ x HTTP\/1\.0'\)\n.*"GET \/ x HTTP\/1\.0" 400 -\n/);
       await rawExchange(ours.port, longLine);
-      await ours.waitFor("stderr", /"" 414 -/);
+      // The request line is not kept when it is too long: CPython logs it as "".
+      await ours.waitFor("stderr", /\] code 414, message URI Too Long\n[^\n]* - - \[[^\]]+\] "" 414 -\n/);
     });
 
     test("control characters in logs are escaped (gh-100001); in the request line they get 400 (docs/deviations.md)", async () => {
@@ -321,7 +322,7 @@ print(len(socks))
     beforeAll(async () => {
       srv = await startServer(rt, { scenario: "echo", protocol: "HTTP/1.1" });
     });
-    afterAll(() => srv.stop());
+    afterAll(() => srv?.stop());
 
     const cases: [string, string, number][] = [
       ["Content-Length with Transfer-Encoding", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
@@ -372,19 +373,23 @@ print(len(socks))
     });
 
     test("HTTPServer: a persistent connection holds the server until it closes", async () => {
-      const srv = await startServer(rt, { scenario: "echo", server: "plain", protocol: "HTTP/1.1" });
+      const srv = await startServer(rt, { scenario: "echo", server: "plain", protocol: "HTTP/1.1", trace: true });
       try {
         const first = await RawSession.open(srv.port);
         first.send("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
         expect((await first.response()).status).toBe(200);
         const second = await RawSession.open(srv.port);
+        const [a, b] = [first.socket.localPort, second.socket.localPort];
         second.send("GET /second HTTP/1.1\r\nHost: a\r\n\r\n");
-        // Not answered while the first connection is open…
-        await expect(second.response({ timeoutMs: 300 })).rejects.toThrow(/timed out/);
+        // A round trip on the first connection after the second one is in: the server has seen it.
+        first.send("GET /again HTTP/1.1\r\nHost: a\r\n\r\n");
+        expect((await first.response()).status).toBe(200);
         first.close();
-        // …and answered once it closed.
         expect((await second.response()).status).toBe(200);
         second.close();
+        // The server took the second connection only once it had let go of the first.
+        await srv.waitFor("stdout", new RegExp(`END ${b}\\n`));
+        expect(srv.stdout()).toContain(`START ${a}\nEND ${a}\nSTART ${b}\nEND ${b}\n`);
       } finally {
         await srv.stop();
       }
@@ -394,9 +399,9 @@ print(len(socks))
   describe(`failures [${rt.name}]`, () => {
     let srv: RunningServer;
     beforeAll(async () => {
-      srv = await startServer(rt, { scenario: "echo", protocol: "HTTP/1.1" });
+      srv = await startServer(rt, { scenario: "echo", protocol: "HTTP/1.1", trace: true });
     });
-    afterAll(() => srv.stop());
+    afterAll(() => srv?.stop());
 
     test("a handler that throws gets a 500, the exception is printed as Python's handle_error, and the server keeps serving", async () => {
       const { data, closed } = await rawExchange(srv.port, "THROW / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -432,10 +437,12 @@ print(len(socks))
       const c = await RawSession.open(srv.port);
       c.send(`STREAM /?size=${64 * 1024 * 1024} HTTP/1.1\r\nHost: a\r\n\r\n`);
       await c.take((buf) => (buf.length > 1024 ? buf.length : null));
+      const ports = [a, b, c].map((session) => session.socket.localPort);
       a.close();
       b.close();
       c.close();
-      await new Promise((r) => setTimeout(r, 300));
+      // The server has let go of all three.
+      for (const port of ports) await srv.waitFor("stdout", new RegExp(`^END ${port}$`, "m"));
       const res = parseResponse((await rawExchange(srv.port, "GET /still-here HTTP/1.0\r\n\r\n")).data);
       expect(res.status).toBe(200);
       expect(srv.stderr().slice(logBefore)).not.toContain("Exception occurred");
@@ -454,7 +461,8 @@ print(len(socks))
       const srv = await startServer(rt, { scenario: "echo", server: "threading" });
       try {
         const inFlight = rawExchange(srv.port, "SLOW /?ms=800 HTTP/1.0\r\n\r\n", { timeoutMs: 10000 });
-        await new Promise((r) => setTimeout(r, 200));
+        // The slow request is being handled before shutdown() is called.
+        await srv.waitFor("stderr", /\] sleeping 800 ms$/m);
         const control = parseResponse((await rawExchange(srv.port, "CONTROL /__shutdown HTTP/1.0\r\n\r\n")).data);
         expect(control.status).toBe(200);
         await srv.waitFor("stdout", /SHUTDOWN/);

@@ -40,18 +40,6 @@ function runCli(rt: Runtime, argv: string[], timeoutMs = 20_000) {
   return run(cmd, args, { env, timeoutMs }).then((r) => ({ ...r, stdout: r.stdout.toString("utf8") }));
 }
 
-/** A port nothing listens on (bound once, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Resolves with the error code of connecting to `port` on `host` (or "connected"). */
 function connectResult(port: number, host: string): Promise<string> {
   return new Promise((resolve) => {
@@ -184,9 +172,9 @@ for (const rt of runtimes()) {
     });
 
     test("without -b: dual-stack on ::, reached over IPv4 and IPv6; the directory defaults to the working directory", async () => {
-      const port = await freePort();
       // The working directory (the repository, where the runtime finds tsx) is served.
-      const srv = await startCli(rt, [String(port)]);
+      const srv = await startCli(rt, ["0"]);
+      const port = srv.port;
       try {
         expect(srv.stdout()).toBe(`Serving HTTP on :: port ${port} (http://[::]:${port}/) ...\n`);
         const readme = fs.readFileSync(path.join(ROOT, "README.md"));
@@ -273,14 +261,11 @@ for (const rt of runtimes()) {
       ]);
       try {
         const noext = await request(srv.port, "/noext");
-        expect(noext.header("Content-type")).toBe("text/plain; charset=utf-8");
-        expect(noext.headers.slice(-5)).toEqual([
-          ["X-A", "1"],
-          ["X-Pad", "v"],
-          ["Set-Cookie", "a=b"],
-          ["Set-Cookie", "c=d"],
-          ["Content-Type", "text/evil"],
-        ]);
+        // The raw head: the padding is stripped by the server, not by a parser here.
+        const head = noext.raw.toString("latin1").split("\r\n\r\n")[0];
+        expect(head).toMatch(
+          /^HTTP\/1\.0 200 OK\r\nServer: SimpleHTTP\/0\.6 \S+\r\nDate: [^\r]+\r\nContent-type: text\/plain; charset=utf-8\r\nContent-Length: 13\r\nLast-Modified: [^\r]+\r\nX-A: 1\r\nX-Pad: v\r\nSet-Cookie: a=b\r\nSet-Cookie: c=d\r\nContent-Type: text\/evil$/,
+        );
         expect((await request(srv.port, "/a.txt")).header("Content-type")).toBe("text/plain");
         const listing = await fetch(`http://127.0.0.1:${srv.port}/`);
         expect(listing.headers.get("X-A")).toBe("1");

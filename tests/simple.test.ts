@@ -54,12 +54,6 @@ async function sha256(res: Response): Promise<{ hash: string; size: number }> {
   return { hash: hash.digest("hex"), size };
 }
 
-/** Resident memory of a process in bytes (Linux /proc). */
-function rss(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m![1]) * 1024;
-}
-
 /**
  * Sends `GET target` on a socket that is not read from until `read()` is called, so that the
  * server's writes back up; `read()` resumes and resolves with everything once the server closed.
@@ -79,8 +73,6 @@ async function pausedGet(port: number, target: string): Promise<{ read(): Promis
       }),
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const rt of runtimes()) {
   describe(`httpserver -d TREE [${rt.name}]`, () => {
@@ -390,21 +382,25 @@ for (const rt of runtimes()) {
       expect(stdout.toString()).toBe(`200 ${BIG_SIZE}`);
     }, 60_000);
 
-    test("a client that does not read a 64 MiB file holds back the server: its memory does not grow by the file's size", async () => {
-      const pid = srv.child.pid!;
-      // Warm up the code path once, then take the baseline.
-      await request(srv.port, "/a.txt");
-      const before = rss(pid);
-      const client = await pausedGet(srv.port, "/big.bin");
-      await srv.waitFor("stderr", logLine('"GET /big.bin HTTP/1.0" 200 -'));
-      // Give the server every chance to read ahead (a wait, not a timed assertion).
-      await sleep(1500);
-      const during = rss(pid);
-      expect(during - before).toBeLessThan(40 * 1024 * 1024);
-      const data = await client.read();
-      const res = parseResponse(data);
-      expect(res.body.length).toBe(BIG_SIZE);
-      expect(createHash("sha256").update(res.body).digest("hex")).toBe(tree.bigHash);
+    test("a client that does not read a 64 MiB file holds back the server: it reads one chunk ahead of what the socket took, no more", async () => {
+      const traced = await startSimple(rt, { directory: tree.root, traceCopy: true });
+      try {
+        const client = await pausedGet(traced.port, "/big.bin");
+        // The server has filled the socket's buffers and waits for the client…
+        await traced.waitFor("stderr", /\] waiting for the client after \d+ bytes$/m);
+        // …which now reads everything.
+        const data = await client.read();
+        const res = parseResponse(data);
+        expect(res.body.length).toBe(BIG_SIZE);
+        expect(createHash("sha256").update(res.body).digest("hex")).toBe(tree.bigHash);
+        const [, ahead] = await traced.waitFor("stderr", /\] read ahead at most (\d+) bytes$/m);
+        // One read's worth (the copy chunk, 256 KiB), where a server ignoring backpressure would
+        // have read the whole file into memory.
+        expect(Number(ahead)).toBeGreaterThan(0);
+        expect(Number(ahead)).toBeLessThanOrEqual(1024 * 1024);
+      } finally {
+        await traced.stop();
+      }
     }, 60_000);
 
     test("a file deleted between the listing and the GET: 404, logged, and the server goes on", async () => {
