@@ -1,7 +1,14 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
+  // One entry per subpath of package.json's "exports"; shared code goes into common chunks, so
+  // that the platform registry and the classes exist once whichever entry imports them.
+  entry: {
+    index: "src/index.ts",
+    cli: "src/cli.ts",
+    protocol: "src/http/index.ts",
+    platform: "src/platform/index.ts",
+  },
   format: ["esm"],
   dts: true,
   sourcemap: true,

@@ -5,27 +5,24 @@
  */
 
 import * as crypto from "node:crypto";
-import type {
-  Address,
-  FileHandle,
-  FileStat,
-  FileSystem,
-  ListenOptions,
-  Listener,
-  Platform,
-  Socket,
-  SocketEvents,
-  SpawnOptions,
-  Subprocess,
-  TLSListenOptions,
-} from "@httpserver/core";
-import { checkTLSConfig, readableChunks } from "@httpserver/core";
+import {
+  type Address,
+  type ListenOptions,
+  type Listener,
+  type Platform,
+  type Socket,
+  type SocketEvents,
+  type SpawnOptions,
+  type Subprocess,
+  type TLSListenOptions,
+  WRITE_HIGH_WATER_MARK,
+  checkTLSConfig,
+  listenDualStack,
+  readableChunks,
+} from "@httpserver/core/platform";
 import { NodeFileHandle, nodeFileSystem, SYNC_READ_BYTES } from "@httpserver/node/fs";
 import { processServices } from "@httpserver/node/process";
 import type { FileSink, Socket as BunSocket, SocketHandler } from "bun";
-
-/** Bytes queued in JavaScript before `write` reports backpressure. */
-const HIGH_WATER_MARK = 64 * 1024;
 
 /**
  * A `Bun.listen` socket behind the core's {@link Socket} interface. Bun's `write` sends what the
@@ -104,19 +101,24 @@ class BunConnection implements Socket {
     if (this.#closed) queueMicrotask(events.close);
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array, more?: Uint8Array): boolean {
     if (this.#closed || this.#ending) return false;
+    this.#send(chunk);
+    if (more !== undefined) this.#send(more);
+    return this.#queued < WRITE_HIGH_WATER_MARK;
+  }
+
+  /** Writes what the kernel takes now; the rest waits in the queue for `drain`. */
+  #send(chunk: Uint8Array): void {
     if (this.#queue.length === 0) {
       const n = this.#socket.write(chunk);
-      if (n === chunk.length) return true;
-      if (n < 0) return false;
+      if (n === chunk.length || n < 0) return;
       this.#queue.push(chunk.subarray(n));
       this.#queued += chunk.length - n;
     } else {
       this.#queue.push(chunk);
       this.#queued += chunk.length;
     }
-    return this.#queued < HIGH_WATER_MARK;
   }
 
   pause(): void {
@@ -212,7 +214,6 @@ function tlsHandlers(options: TLSListenOptions, onConnection: (socket: Socket) =
 }
 
 async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
-  const wildcard = options.host === "" || options.host === "::";
   const tls = options.tls;
   let socket: SocketHandler<BunConnection>;
   let tlsConfig: object | undefined;
@@ -233,14 +234,7 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
     };
   }
   const config = { port: options.port, allowHalfOpen: true, reusePort: options.reusePort, socket, tls: tlsConfig };
-  let server;
-  try {
-    server = Bun.listen<BunConnection>({ ...config, hostname: wildcard ? "::" : options.host });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (!wildcard || (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL")) throw error;
-    server = Bun.listen<BunConnection>({ ...config, hostname: "0.0.0.0" });
-  }
+  const server = await listenDualStack(options.host, (hostname) => Bun.listen<BunConnection>({ ...config, hostname }));
   const listener = server;
   return {
     address: [listener.hostname, listener.port],

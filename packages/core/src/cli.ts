@@ -5,8 +5,7 @@
  */
 
 import { parseCliArgs } from "./cliargs.js";
-import { type Platform, definePlatform } from "./platform.js";
-import type { Address, Socket } from "./platform.js";
+import { type Address, type Platform, type Socket, definePlatform } from "./platform/types.js";
 import { SSLError, ThreadingHTTPSServer } from "./server/https.js";
 import { ThreadingHTTPServer } from "./server/server.js";
 import { CGIHTTPRequestHandler, warnCGIDeprecated } from "./server/cgi.js";
@@ -58,7 +57,7 @@ function describe(error: unknown): string {
  * - `--headers-timeout`, `--keep-alive-timeout`, `--request-timeout`, `--send-timeout`,
  *   `--max-connections` and `--shutdown-timeout` set the server attributes of the same names.
  *
- * Source: cpython-behaviour.md §7; Python docs, "Command-line interface" of `http.server`.
+ * Source: docs/cpython.md §7; Python docs, "Command-line interface" of `http.server`.
  * @param platform the runtime (it is also registered with {@link definePlatform}).
  * @param prog program name for usage and error lines.
  */

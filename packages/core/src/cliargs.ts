@@ -10,14 +10,14 @@
  * `prog` and `argv` are passed in, output goes to {@link CliIO} callbacks, an exit becomes a
  * returned code, colour is off, and the help width is fixed (see {@link parseCliArgs}).
  *
- * Source: shared/reference/cpython-behaviour.md §7.1; CPython `Lib/http/server.py` `_main()`;
+ * Source: docs/cpython.md §7.1; CPython `Lib/http/server.py` `_main()`;
  * the expectations in `test/fixtures/cpython-cli/` are produced by CPython (`generate.py`).
  * @module
  */
 import { ArgumentParser, ArgumentTypeError, HelpFormatter, type HelpFormatterOptions } from "argparse";
 import { utf8DecodeStrict } from "./http/chars.js";
-import { pyRepr } from "./http/pyformat.js";
-import { osErrorText } from "./oserror.js";
+import { pyRepr } from "./http/repr.js";
+import { osErrorText } from "./python/oserror.js";
 
 /** The command line's settings once parsed and checked. */
 export interface CliOptions {

@@ -3,7 +3,8 @@
  * states, pipelining (§9.3.2), `startNextCycle` preconditions, draining, errors and EOF.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { NEED_DATA, PAUSED, ServerConnection, type ConnectionEvent } from "../src/http/connection.js";
+import { ServerConnection } from "../src/http/connection.js";
+import { NEED_DATA, PAUSED, type ConnectionEvent } from "../src/http/events.js";
 import { LocalProtocolError, ProtocolError } from "../src/http/errors.js";
 import { bytes, scan, summary, text } from "./helpers.js";
 

@@ -6,7 +6,8 @@
  * never be delivered, and after EOF the connection must never wait for more bytes.
  */
 import { describe, expect, it } from "vitest";
-import { NEED_DATA, PAUSED, ServerConnection, type RequestEvent } from "../src/http/connection.js";
+import { ServerConnection } from "../src/http/connection.js";
+import { NEED_DATA, PAUSED, type RequestEvent } from "../src/http/events.js";
 import { ProtocolError } from "../src/http/errors.js";
 import { requestKeepAlive } from "../src/http/framing.js";
 import { CORPUS, DRAIN_LIMIT, type CorpusCase, type CorpusClass, type ExpectedOutcome, type ExpectedRequest } from "./corpus.js";

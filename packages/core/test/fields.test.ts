@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseFieldLines } from "../src/http/head.js";
-import { ProtocolError } from "../src/http/errors.js";
+import { ProtocolError, NO_REQUEST_LINE } from "../src/http/errors.js";
 import { bytes, errorOf, requestOf, scan, summary } from "./helpers.js";
 import { runPython } from "./python.js";
 
@@ -248,7 +248,7 @@ describe("EOF inside the head (cpython-behaviour.md §1.2 step 10: EOF ends the 
 describe("parseFieldLines directly", () => {
   it("summarizes the framing fields and returns ProtocolError objects", () => {
     const block = bytes("Content-Length: 5\r\nTRANSFER-ENCODING: a\r\ntransfer-encoding: b\r\nExpect: 100-continue\r\n");
-    const s = parseFieldLines(block, 0, block.length, "GET / HTTP/1.1", "HTTP/1.1");
+    const s = parseFieldLines(block, 0, block.length, { text: "GET / HTTP/1.1", method: "GET", version: "HTTP/1.1" });
     expect(s).toMatchObject({
       contentLengthCount: 1,
       contentLength: "5",
@@ -256,17 +256,17 @@ describe("parseFieldLines directly", () => {
       expect: "100-continue",
       connection: null,
     });
-    expect(parseFieldLines(bytes("X a\r\n"), 0, 5, "", "")).toBeInstanceOf(ProtocolError);
+    expect(parseFieldLines(bytes("X a\r\n"), 0, 5, NO_REQUEST_LINE)).toBeInstanceOf(ProtocolError);
   });
 
   it("counts every Content-Length line and keeps the last value", () => {
     const block = bytes("content-length: 1\r\nContent-Length: 2\r\n");
-    expect(parseFieldLines(block, 0, block.length, "", "")).toMatchObject({ contentLengthCount: 2, contentLength: "2" });
+    expect(parseFieldLines(block, 0, block.length, NO_REQUEST_LINE)).toMatchObject({ contentLengthCount: 2, contentLength: "2" });
   });
 
   it("only looks at bytes inside [start, end)", () => {
     const block = bytes("\x00\x00A: 1\r\n\x00");
-    expect(parseFieldLines(block, 2, 8, "", "")).toMatchObject({ fields: ["A", "1"] });
+    expect(parseFieldLines(block, 2, 8, NO_REQUEST_LINE)).toMatchObject({ fields: ["A", "1"] });
   });
 });
 

@@ -4,7 +4,8 @@
  * ("scan" invariant: whole, byte by byte and split at every index give the same stream).
  */
 import { expect } from "vitest";
-import { NEED_DATA, PAUSED, ServerConnection, type ConnectionLimits, type RequestEvent } from "../src/http/connection.js";
+import { ServerConnection, type ConnectionLimits } from "../src/http/connection.js";
+import { NEED_DATA, PAUSED, type RequestEvent } from "../src/http/events.js";
 import { requestKeepAlive } from "../src/http/framing.js";
 
 /** ISO-8859-1 encode; throws on characters above U+00FF so a test cannot silently mis-encode. */
@@ -54,7 +55,10 @@ export interface Req {
   simple: boolean;
 }
 
-/** A protocol error reduced to plain data. */
+/**
+ * A protocol error reduced to plain data, its request-line context flattened: `requestVersion`
+ * is `undefined` where the context's version is `null` (no version read: the default applies).
+ */
 export interface Err {
   type: "error";
   status: number;
@@ -184,9 +188,9 @@ export function drive(chunks: readonly Uint8Array[], options: DriveOptions = {})
             code: e.code,
             message: e.message,
             explain: e.explain,
-            requestline: e.requestline,
-            requestVersion: e.requestVersion,
-            command: e.command,
+            requestline: e.line.text,
+            requestVersion: e.line.version ?? undefined,
+            command: e.line.method,
           });
           stopped = true;
           return;
@@ -295,4 +299,10 @@ export function requestOf(input: string, options: DriveOptions = {}): Req {
   const req = events.find((e): e is Req => e.type === "request");
   if (req === undefined) throw new Error(`expected a request, got ${JSON.stringify(summary(events))}`);
   return req;
+}
+
+/** Records `data` as body bytes of `conn`'s current response and returns it: what a caller writes. */
+export function sent(conn: ServerConnection, data: Uint8Array): Uint8Array {
+  conn.sendBody(data);
+  return data;
 }

@@ -3,7 +3,8 @@
  * TLS listener, and the SSLErrors raised before it). The TLS half is in tests/https.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { SSLError, loadCertChain, pemBlocks } from "../src/server/https.js";
+import { pemBlocks } from "../src/platform/tls.js";
+import { SSLError, loadCertChain } from "../src/server/https.js";
 
 const block = (label: string, body = "QUJD", headers = "") => `-----BEGIN ${label}-----\n${headers}${body}\n-----END ${label}-----\n`;
 const CERT = block("CERTIFICATE", "Q0VSVA==");

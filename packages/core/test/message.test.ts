@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HTTPMessage } from "../src/http/message.js";
+import { HTTPMessage } from "../src/python/message.js";
 import { requestOf } from "./helpers.js";
 import { runPython } from "./python.js";
 

@@ -3,7 +3,7 @@
  * src/server/mimetypes.ts is run on them. Shared by mimetypes.test.ts (vitest, Node) and
  * fixtures/cpython-mimetypes/check-runtime.ts (Bun, Deno), so it imports no runtime API.
  */
-import { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType, splitext } from "../src/server/mimetypes.ts";
+import { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType, splitext } from "../src/python/mimetypes.ts";
 
 /** One path and what CPython answered for it. */
 export interface MimeCase {

@@ -21,7 +21,7 @@ import {
   guessFileType,
   guessType,
   splitext,
-} from "../src/server/mimetypes.js";
+} from "../src/python/mimetypes.js";
 import { FALLBACK, PACKAGE_ONLY, mismatches, type MimeCase, type MimeFixture } from "./mimetypes-cases.js";
 import { CPYTHON_VERSION, python } from "./python.js";
 

@@ -15,10 +15,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LAST_CHUNK, encodeChunk } from "../src/http/chunked.js";
-import { NEED_DATA, PAUSED, ServerConnection, type ConnectionLimits } from "../src/http/connection.js";
+import { ServerConnection, type ConnectionLimits } from "../src/http/connection.js";
+import { NEED_DATA, PAUSED } from "../src/http/events.js";
 import { LocalProtocolError, ProtocolError } from "../src/http/errors.js";
 import { requestKeepAlive } from "../src/http/framing.js";
-import { bytes, concat, splitAt, text } from "./helpers.js";
+import { bytes, concat, sent, splitAt, text } from "./helpers.js";
 
 // ---------------------------------------------------------------------------------------------
 // Driving a connection
@@ -488,12 +489,12 @@ describe("(b) round trips", () => {
         const out: Uint8Array[] = [conn.sendHead({ version: "HTTP/1.1", status: m.status, reason: m.reason, fields, complete: true, keepAlive: m.keepAlive })];
         const pieces = splitAt(data, cutsFor(m.pieces, data.length));
         for (const piece of data.length === 0 ? [] : pieces) {
-          if (m.framing === "chunked") for (const part of encodeChunk(piece)) out.push(conn.sendBody(part));
-          else out.push(conn.sendBody(piece));
+          if (m.framing === "chunked") for (const part of encodeChunk(piece)) out.push(sent(conn, part));
+          else out.push(sent(conn, piece));
         }
         if (m.framing === "chunked") {
-          if (m.trailers.length === 0) out.push(conn.sendBody(LAST_CHUNK));
-          else out.push(conn.sendBody(bytes("0\r\n" + m.trailers.map(([n, v]) => `${n}: ${v}\r\n`).join("") + "\r\n")));
+          if (m.trailers.length === 0) out.push(sent(conn, LAST_CHUNK));
+          else out.push(sent(conn, bytes("0\r\n" + m.trailers.map(([n, v]) => `${n}: ${v}\r\n`).join("") + "\r\n")));
         }
         const delimited = m.framing !== "close";
         expect(conn.responseComplete).toBe(delimited);
@@ -526,7 +527,7 @@ describe("(b) round trips", () => {
         while (conn.nextEvent() !== PAUSED);
         conn.sendHead({ version: "HTTP/1.1", status, reason: "R", fields: ["Content-Length", String(body.length)], complete: true, keepAlive: true });
         expect(conn.responseComplete).toBe(true);
-        conn.sendBody(bytes(body));
+        sent(conn, bytes(body));
         expect(conn.responseComplete).toBe(false);
         expect(conn.endResponse(true)).toBe(false);
       }),

@@ -4,7 +4,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { htmlEscape, pyFormat, pyRepr } from "../src/http/pyformat.js";
+import { pyRepr } from "../src/http/repr.js";
+import { htmlEscape, pyFormat } from "../src/python/pyformat.js";
 import { runPython } from "./python.js";
 
 describe("pyRepr (Python's repr() of a str)", () => {

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRequestLine, parseVersion } from "../src/http/head.js";
 import { ProtocolError } from "../src/http/errors.js";
-import { pyRepr as pyReprOf } from "../src/http/pyformat.js";
+import { pyRepr as pyReprOf } from "../src/http/repr.js";
 import { bytes, errorOf, requestOf, scan, summary, type Err, type Req } from "./helpers.js";
 import { runPython } from "./python.js";
 

@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { LAST_CHUNK, encodeChunk } from "../src/http/chunked.js";
-import { NEED_DATA, PAUSED, ServerConnection, type ResponseHead } from "../src/http/connection.js";
+import { ServerConnection } from "../src/http/connection.js";
+import { NEED_DATA, PAUSED } from "../src/http/events.js";
+import { type ResponseHead } from "../src/http/response.js";
 import { LocalProtocolError } from "../src/http/errors.js";
-import { bytes, concat, text } from "./helpers.js";
+import { bytes, concat, sent, text } from "./helpers.js";
 
 /** A connection that has received `request` completely (or at least its head). */
 function afterRequest(request: string): ServerConnection {
@@ -88,7 +90,7 @@ describe("the response head (RFC 9112 §4, §5; cpython-behaviour.md §2.1)", ()
     conn.sendHead(head(200, ["Content-Length", "0"]));
     conn.endResponse(true);
     expect(() => conn.sendHead(head(200))).toThrow(/cannot send a response head in state DONE/);
-    expect(() => conn.sendBody(bytes("x"))).toThrow(LocalProtocolError);
+    expect(() => sent(conn, bytes("x"))).toThrow(LocalProtocolError);
     expect(() => conn.endResponse(true)).toThrow(LocalProtocolError);
     expect(() => new ServerConnection().sendBody(bytes("x"))).toThrow(LocalProtocolError);
     expect(() => new ServerConnection().endResponse(false)).toThrow(LocalProtocolError);
@@ -101,9 +103,9 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
     conn.sendHead(head(200, ["Content-Length", "5"]));
     expect(conn.responseComplete).toBe(false);
     const part = bytes("hel");
-    expect(conn.sendBody(part)).toBe(part); // returned unchanged, not copied
+    expect(sent(conn, part)).toBe(part); // returned unchanged, not copied
     expect(conn.responseComplete).toBe(false);
-    conn.sendBody(bytes("lo"));
+    sent(conn, bytes("lo"));
     expect(conn.responseComplete).toBe(true);
     expect(conn.endResponse(true)).toBe(true);
     expect(conn.ourState).toBe("DONE");
@@ -112,7 +114,7 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
   it("short: incomplete, the connection must close (RFC 9112 §8)", () => {
     const conn = afterRequest(GET11);
     conn.sendHead(head(200, ["Content-Length", "5"]));
-    conn.sendBody(bytes("hell"));
+    sent(conn, bytes("hell"));
     expect(conn.responseComplete).toBe(false);
     expect(conn.endResponse(true)).toBe(false);
     expect([conn.theirState, conn.ourState]).toEqual(["MUST_CLOSE", "MUST_CLOSE"]);
@@ -121,9 +123,9 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
   it("over: broken, stays broken, must close", () => {
     const conn = afterRequest(GET11);
     conn.sendHead(head(200, ["content-length", "5"]));
-    conn.sendBody(bytes("hello!"));
+    sent(conn, bytes("hello!"));
     expect(conn.responseComplete).toBe(false);
-    conn.sendBody(new Uint8Array(0));
+    sent(conn, new Uint8Array(0));
     expect(conn.responseComplete).toBe(false);
     expect(conn.endResponse(true)).toBe(false);
   });
@@ -139,7 +141,7 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
       const conn = afterRequest(GET11);
       const out = text(conn.sendHead(head(200, fields)));
       expect(out.endsWith("Connection: close\r\n\r\n"), out).toBe(true);
-      conn.sendBody(bytes("hello"));
+      sent(conn, bytes("hello"));
       expect(conn.endResponse(true)).toBe(false);
     }
   });
@@ -154,7 +156,7 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
   it("HTTP/1.0 keep-alive with a Content-Length response is reusable (cpython-behaviour.md §1.3)", () => {
     const conn = afterRequest("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     conn.sendHead(head(200, ["Content-Length", "2"]));
-    conn.sendBody(bytes("ok"));
+    sent(conn, bytes("ok"));
     expect(conn.endResponse(true)).toBe(true);
   });
 });
@@ -165,7 +167,7 @@ describe("close-delimited responses and `Connection: close` insertion (RFC 9112 
     expect(text(conn.sendHead(head(200, ["Content-Type", "text/plain"])))).toBe(
       "HTTP/1.1 R\r\n".replace("R", "200 R") + "Content-Type: text/plain\r\nConnection: close\r\n\r\n",
     );
-    conn.sendBody(bytes("anything"));
+    sent(conn, bytes("anything"));
     expect(conn.responseComplete).toBe(false);
     expect(conn.endResponse(true)).toBe(false);
   });
@@ -189,10 +191,10 @@ describe("chunked responses written by the handler are observed to completion (R
   it("encodeChunk pieces + LAST_CHUNK: complete and reusable", () => {
     const conn = afterRequest(GET11);
     expect(text(conn.sendHead(chunkedHead))).toBe("HTTP/1.1 200 R\r\nTransfer-Encoding: chunked\r\n\r\n");
-    for (const piece of encodeChunk(bytes("hello"))) conn.sendBody(piece);
+    for (const piece of encodeChunk(bytes("hello"))) sent(conn, piece);
     expect(conn.responseComplete).toBe(false);
-    for (const piece of encodeChunk(new Uint8Array(300))) conn.sendBody(piece);
-    conn.sendBody(LAST_CHUNK);
+    for (const piece of encodeChunk(new Uint8Array(300))) sent(conn, piece);
+    sent(conn, LAST_CHUNK);
     expect(conn.responseComplete).toBe(true);
     expect(conn.endResponse(true)).toBe(true);
   });
@@ -203,7 +205,7 @@ describe("chunked responses written by the handler are observed to completion (R
     const wire = bytes('3;x="y"\r\nabc\r\n0\r\nX-Checksum: 1\r\n\r\n');
     for (let i = 0; i < wire.length; i++) {
       expect(conn.responseComplete, `at ${i}`).toBe(false);
-      conn.sendBody(wire.subarray(i, i + 1));
+      sent(conn, wire.subarray(i, i + 1));
     }
     expect(conn.responseComplete).toBe(true);
   });
@@ -224,8 +226,8 @@ describe("chunked responses written by the handler are observed to completion (R
     for (const wire of ["zz\r\n", "5\r\nhelloX", "5\nhello\r\n0\r\n\r\n"]) {
       const conn = afterRequest(GET11);
       conn.sendHead(chunkedHead);
-      conn.sendBody(bytes(wire));
-      conn.sendBody(LAST_CHUNK);
+      sent(conn, bytes(wire));
+      sent(conn, LAST_CHUNK);
       expect(conn.responseComplete, JSON.stringify(wire)).toBe(false);
       expect(conn.endResponse(true)).toBe(false);
     }
@@ -234,7 +236,7 @@ describe("chunked responses written by the handler are observed to completion (R
   it("Transfer-Encoding: chunked to an HTTP/1.0 client is close-delimited (RFC 9112 §6.1)", () => {
     const conn = afterRequest("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     expect(text(conn.sendHead(chunkedHead))).toContain("Connection: close\r\n");
-    conn.sendBody(LAST_CHUNK);
+    sent(conn, LAST_CHUNK);
     expect(conn.endResponse(true)).toBe(false);
   });
 });
@@ -251,7 +253,7 @@ describe("responses without a body: HEAD, 1xx, 204, 304 (RFC 9112 §6.3 rules 1�
   it("HEAD: body bytes break the response", () => {
     const conn = afterRequest(HEAD11);
     conn.sendHead(head(200, ["Content-Length", "5"]));
-    conn.sendBody(bytes("hello"));
+    sent(conn, bytes("hello"));
     expect(conn.endResponse(true)).toBe(false);
   });
 
@@ -268,7 +270,7 @@ describe("responses without a body: HEAD, 1xx, 204, 304 (RFC 9112 §6.3 rules 1�
   it("204 with body bytes is broken", () => {
     const conn = afterRequest(GET11);
     conn.sendHead(head(204));
-    conn.sendBody(bytes("x"));
+    sent(conn, bytes("x"));
     expect(conn.endResponse(true)).toBe(false);
   });
 });
@@ -308,7 +310,7 @@ describe("raw output: bytes the core cannot delimit make the connection close", 
   it("body bytes before any head (CPython-style HTTP/0.9 answer, or wfile writes)", () => {
     const conn = afterRequest(GET11);
     const page = bytes("<html></html>");
-    expect(conn.sendBody(page)).toBe(page);
+    expect(sent(conn, page)).toBe(page);
     expect(conn.ourState).toBe("SEND_BODY");
     expect(conn.responseComplete).toBe(false);
     expect(conn.endResponse(true)).toBe(false);
@@ -335,7 +337,7 @@ describe("raw output: bytes the core cannot delimit make the connection close", 
 
   it("any answer to an HTTP/0.9 request ends the connection", () => {
     const conn = afterRequest("GET /\r\n");
-    conn.sendBody(bytes("page"));
+    sent(conn, bytes("page"));
     expect(conn.endResponse(true)).toBe(false);
   });
 
@@ -359,7 +361,7 @@ describe("whole exchanges", () => {
       expect(conn.nextEvent().type).toBe("end");
     };
     next();
-    wire.push(conn.sendHead(head(200, ["Content-Length", "2"])), conn.sendBody(bytes("ok")));
+    wire.push(conn.sendHead(head(200, ["Content-Length", "2"])), sent(conn, bytes("ok")));
     expect(conn.endResponse(true)).toBe(true);
     conn.startNextCycle();
     next();
@@ -368,7 +370,7 @@ describe("whole exchanges", () => {
     conn.startNextCycle();
     next();
     wire.push(conn.sendHead(head(200, ["Transfer-Encoding", "chunked"])));
-    for (const piece of [...encodeChunk(bytes("hi")), LAST_CHUNK]) wire.push(conn.sendBody(piece));
+    for (const piece of [...encodeChunk(bytes("hi")), LAST_CHUNK]) wire.push(sent(conn, piece));
     expect(conn.endResponse(true)).toBe(true);
     expect(text(concat(wire))).toBe(
       "HTTP/1.1 200 R\r\nContent-Length: 2\r\n\r\nok" +

@@ -1,40 +1,35 @@
 /**
- * The Deno implementation of `@httpserver/core`'s {@link Platform}: `Deno.listen` connections read
- * with `read()` and written with `write()` (4× faster than their web streams for small messages),
- * `Deno.open`/`stat`/`lstat`/`readDir` files, `Deno.Command` processes, timers, signals and the
- * standard streams.
+ * The Deno implementation of `@httpserver/core`'s {@link Platform}: `Deno.listen` and
+ * `Deno.listenTls` connections read with `read()` and written with `write()` (4× faster than
+ * their web streams for small messages), with the file system of `fs.ts` and the process
+ * services of `process.ts`.
  * @module
  */
 
 import * as crypto from "node:crypto";
-import { accessSync, constants } from "node:fs";
-import type {
-  Address,
-  DirEntry,
-  FileHandle,
-  FileStat,
-  FileSystem,
-  ListenOptions,
-  Listener,
-  Platform,
-  Socket,
-  SocketEvents,
-  SpawnOptions,
-  Subprocess,
-  TLSListenOptions,
-  Timer,
-} from "@httpserver/core";
-import { acceptBackoff, allocBytes, checkTLSConfig, descriptorLimitFromProcLimits, readableChunks } from "@httpserver/core";
-
-/** Bytes queued before `write` reports backpressure. */
-const HIGH_WATER_MARK = 64 * 1024;
+import {
+  type Address,
+  type ListenOptions,
+  type Listener,
+  type Platform,
+  type Socket,
+  type SocketEvents,
+  type TLSListenOptions,
+  WRITE_HIGH_WATER_MARK,
+  acceptBackoff,
+  allocBytes,
+  checkTLSConfig,
+  listenDualStack,
+} from "@httpserver/core/platform";
+import { fileSystem } from "./fs.ts";
+import { processServices, spawn } from "./process.ts";
 /**
  * Size of the buffer each `read()` fills. Every connection holds one while it waits for bytes, so
  * this bounds the memory of idle connections (1,000 of them: 16 MiB).
  */
 const READ_SIZE = 16 * 1024;
-/** Queued chunks smaller than this in total are joined into one `write()`. */
-const COALESCE_LIMIT = 64 * 1024;
+/** `write(chunk, more)` with both together below this is one `write()` of both joined (no writev in Deno). */
+const JOIN_LIMIT = 64 * 1024;
 
 function hostOf(addr: Deno.Addr): Address {
   return addr.transport === "tcp" || addr.transport === "udp" ? [addr.hostname, addr.port] : ["", 0];
@@ -94,35 +89,36 @@ class DenoConnection implements Socket {
     }
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array, more?: Uint8Array): boolean {
     if (this.#closed || this.#ending) return false;
-    this.#queue.push(chunk);
-    this.#queued += chunk.length;
+    if (more !== undefined && chunk.length + more.length <= JOIN_LIMIT) {
+      const both = new Uint8Array(chunk.length + more.length);
+      both.set(chunk);
+      both.set(more, chunk.length);
+      this.#enqueue(both);
+    } else {
+      this.#enqueue(chunk);
+      if (more !== undefined) this.#enqueue(more);
+    }
     if (!this.#writing) {
       this.#writing = true;
-      // Writes of one tick (status line, fields, body) leave in one write().
-      queueMicrotask(() => void this.#flush());
+      void this.#flush();
     }
-    const ok = this.#queued < HIGH_WATER_MARK;
+    const ok = this.#queued < WRITE_HIGH_WATER_MARK;
     if (!ok) this.#overHighWater = true;
     return ok;
   }
 
+  #enqueue(chunk: Uint8Array): void {
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+  }
+
+  /** Writes the queued chunks one after another, as they were given; `drain` below the mark. */
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        let chunk: Uint8Array;
-        if (this.#queue.length > 1 && this.#queued <= COALESCE_LIMIT) {
-          chunk = new Uint8Array(this.#queued);
-          let at = 0;
-          for (const part of this.#queue) {
-            chunk.set(part, at);
-            at += part.length;
-          }
-          this.#queue = [chunk];
-        } else {
-          chunk = this.#queue[0];
-        }
+        const chunk = this.#queue[0];
         let written = 0;
         while (written < chunk.length) {
           const n = await this.#conn.write(chunk.subarray(written));
@@ -131,7 +127,7 @@ class DenoConnection implements Socket {
           this.#queued -= n;
         }
         this.#queue.shift();
-        if (this.#overHighWater && this.#queued < HIGH_WATER_MARK) {
+        if (this.#overHighWater && this.#queued < WRITE_HIGH_WATER_MARK) {
           this.#overHighWater = false;
           this.#events?.drain();
         }
@@ -227,7 +223,6 @@ function plainKey(options: TLSListenOptions): string {
 }
 
 async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
-  const wildcard = options.host === "" || options.host === "::";
   const tls = options.tls;
   if (tls !== undefined) checkTLSConfig(tls, crypto);
   const open = (hostname: string): Deno.Listener =>
@@ -241,13 +236,7 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
           key: plainKey(tls),
           alpnProtocols: tls.alpnProtocols.length > 0 ? tls.alpnProtocols : undefined,
         });
-  let listener: Deno.Listener;
-  try {
-    listener = open(wildcard ? "::" : options.host);
-  } catch (error) {
-    if (!wildcard || !(error instanceof Deno.errors.AddrNotAvailable)) throw error;
-    listener = open("0.0.0.0");
-  }
+  const listener = await listenDualStack(options.host, open, (error) => error instanceof Deno.errors.AddrNotAvailable);
   let closed = false;
   // Not `for await (… of listener)`: its iterator ends for good on the first failed accept (a
   // client that reset first: ENOTCONN; no descriptor left: EMFILE). Only close() ends this loop.
@@ -288,212 +277,12 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
   };
 }
 
-function toStat(info: Deno.FileInfo): FileStat {
-  return {
-    isFile: info.isFile,
-    isDirectory: info.isDirectory,
-    isSymbolicLink: info.isSymlink,
-    size: info.size,
-    mtimeMs: info.mtime?.getTime() ?? 0,
-    mode: info.mode ?? 0,
-  };
-}
-
-/** Reads up to this many bytes synchronously; larger reads are asynchronous. */
-const SYNC_READ_BYTES = 64 * 1024;
-
-/**
- * An open `Deno.FsFile`, read at offsets with `seek` + `read`. `stat`, `close` and reads up to
- * {@link SYNC_READ_BYTES} are synchronous (see {@link fileSystem}).
- */
-class DenoFileHandle implements FileHandle {
-  readonly #file: Deno.FsFile;
-  #position = 0;
-  constructor(file: Deno.FsFile) {
-    this.#file = file;
-  }
-  async stat(): Promise<FileStat> {
-    return toStat(this.#file.statSync());
-  }
-  async read(position: number, length: number): Promise<Uint8Array> {
-    const sync = length <= SYNC_READ_BYTES;
-    if (position !== this.#position) {
-      if (sync) this.#file.seekSync(position, Deno.SeekMode.Start);
-      else await this.#file.seek(position, Deno.SeekMode.Start);
-      this.#position = position;
-    }
-    const buffer = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      const n = sync ? this.#file.readSync(buffer.subarray(filled)) : await this.#file.read(buffer.subarray(filled));
-      if (n === null || n === 0) break;
-      filled += n;
-    }
-    this.#position += filled;
-    return filled === length ? buffer : buffer.subarray(0, filled);
-  }
-  async close(): Promise<void> {
-    this.#file.close();
-  }
-}
-
-/** True if the permission is granted (never prompts). */
-const granted = (descriptor: Deno.PermissionDescriptor) => Deno.permissions.querySync(descriptor).state === "granted";
-
-/**
- * `Deno.*` file calls behind the core's {@link FileSystem}. `stat`, `lstat`, `fstat`,
- * `close` and reads up to {@link SYNC_READ_BYTES} are synchronous: on a local file system they
- * take a few microseconds, against ~20 µs for each asynchronous op (measured: `Deno.stat` 20 µs,
- * `Deno.statSync` 4 µs), and so is `scandir`. `open` and larger reads stay asynchronous.
- */
-const fileSystem: FileSystem = {
-  stat: async (path) => toStat(Deno.statSync(path)),
-  lstat: async (path) => toStat(Deno.lstatSync(path)),
-  // Synchronous too: Deno.readDir's async iterator costs an op per entry on the JS thread (4.2 ms
-  // for 1,000 entries, against 1.2 ms for readDirSync).
-  scandir: async (path) => {
-    const entries: DirEntry[] = [];
-    for (const entry of Deno.readDirSync(path)) {
-      entries.push({ name: entry.name, isDirectory: entry.isDirectory, isSymbolicLink: entry.isSymlink });
-    }
-    return entries;
-  },
-  // Asynchronous: Deno.OpenOptions has no O_NONBLOCK, and a FIFO swapped in after the `stat`
-  // would block the open.
-  open: async (path) => new DenoFileHandle(await Deno.open(path, { read: true })),
-  isExecutable: async (path) => {
-    try {
-      // Deno has no access(2); node:fs's answers for the process's real ids, which it may only
-      // read with --allow-sys=uid,gid. Without, any execute bit counts (the spawn still checks).
-      if (granted({ name: "sys", kind: "uid" }) && granted({ name: "sys", kind: "gid" })) {
-        accessSync(path, constants.X_OK);
-        return true;
-      }
-      return ((await Deno.stat(path)).mode ?? 0) & 0o111 ? true : false;
-    } catch {
-      return false;
-    }
-  },
-  readFileSync: (path) => Deno.readFileSync(path),
-};
-
-/** A `Deno.ChildProcess` behind the core's {@link Subprocess} interface. */
-class DenoSubprocess implements Subprocess {
-  readonly pid: number;
-  readonly stdout: AsyncIterable<Uint8Array>;
-  readonly stderr: AsyncIterable<Uint8Array>;
-  readonly exited: Promise<{ code: number | null; signal: string | null }>;
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  #done = false;
-
-  constructor(child: Deno.ChildProcess) {
-    this.#child = child;
-    this.pid = child.pid;
-    this.stdout = readableChunks(child.stdout);
-    this.stderr = readableChunks(child.stderr);
-    this.#stdin = child.stdin.getWriter();
-    this.exited = child.status.then((status) => {
-      this.#done = true;
-      return status.signal === null ? { code: status.code, signal: null } : { code: null, signal: status.signal };
-    });
-  }
-
-  async writeStdin(chunk: Uint8Array): Promise<void> {
-    try {
-      await this.#stdin.write(chunk);
-    } catch {
-      // the process closed its input or exited
-    }
-  }
-
-  async closeStdin(): Promise<void> {
-    try {
-      await this.#stdin.close();
-    } catch {
-      // already closed
-    }
-  }
-
-  kill(): void {
-    if (this.#done) return;
-    try {
-      this.#child.kill("SIGKILL");
-    } catch {
-      // it has just ended
-    }
-  }
-}
-
-/** Needs `--allow-run`; throws synchronously when the process cannot be started. */
-async function spawn(options: SpawnOptions): Promise<Subprocess> {
-  try {
-    const child = new Deno.Command(options.file, {
-      args: options.args,
-      env: options.env,
-      // Deno merges `env` into the server's environment unless told not to.
-      clearEnv: true,
-      cwd: options.cwd,
-      uid: options.uid,
-      gid: options.gid,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    return new DenoSubprocess(child);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) {
-      // "Requires run access to "/srv/cgi-bin/x.sh", run again with the --allow-run flag"
-      throw Object.assign(new Error((error as Error).message), { code: "ENOTCAPABLE" });
-    }
-    throw error;
-  }
-}
-
-const encoder = new TextEncoder();
-
-function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  let written = 0;
-  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
-}
-
 /** The Deno platform. */
 export const denoPlatform: Platform = {
   name: "Deno",
   version: Deno.version.deno,
   listen,
   fs: fileSystem,
-  now: () => Date.now(),
-  setTimer(ms: number, fn: () => void): Timer {
-    // A number in Deno (the node types in scope for `node:fs` describe Node's Timeout).
-    const id = setTimeout(fn, ms) as unknown as number;
-    Deno.unrefTimer(id);
-    return { cancel: () => clearTimeout(id) };
-  },
-  stderr: (text) => writeAll(Deno.stderr, text),
-  stdout: (text) => writeAll(Deno.stdout, text),
-  hostname: () =>
-    // Without --allow-sys=hostname, fall back rather than prompt or fail.
-    Deno.permissions.querySync({ name: "sys", kind: "hostname" }).state === "granted" ? Deno.hostname() : "localhost",
-  descriptorLimit: () => {
-    // Without read access to it, unknown (rather than prompt or fail).
-    if (!granted({ name: "read", path: "/proc/self/limits" })) return null;
-    try {
-      return descriptorLimitFromProcLimits(Deno.readTextFileSync("/proc/self/limits"));
-    } catch {
-      return null; // not Linux
-    }
-  },
-  cwd: () => Deno.cwd(),
-  onSignal: (signal, handler) => Deno.addSignalListener(signal, handler),
+  ...processServices,
   spawn,
-  // Without the permission, as if unset (rather than prompt or fail).
-  getenv: (name) => (granted({ name: "env", variable: name }) ? Deno.env.get(name) : undefined),
-  processIds: () => {
-    if (!granted({ name: "sys", kind: "uid" }) || !granted({ name: "sys", kind: "gid" })) return null;
-    const uid = Deno.uid();
-    const gid = Deno.gid();
-    return uid === null || gid === null ? null : { uid, gid };
-  },
 };

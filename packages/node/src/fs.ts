@@ -2,7 +2,7 @@
  * The core's {@link FileSystem} on `node:fs`. Bun implements `node:fs` too, so its adapter reuses
  * this module (`@httpserver/node/fs`) and replaces only how large reads are done.
  *
- * `stat`, `lstat`, `open`, `fstat`, `close` and reads up to {@link SYNC_READ_BYTES} are
+ * `stat`, `lstat`, `open`, `close` and reads up to {@link SYNC_READ_BYTES} are
  * synchronous system calls: on a local file system they take a few microseconds, while a round
  * trip through libuv's thread pool costs 20–40 µs of CPU (measured on Node: `fs.promises.stat`
  * 40 µs against `fs.statSync` 3 µs; on Bun 18 µs against 2 µs), which made a 1 KiB file cost six
@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { FileHandle, FileStat, FileSystem } from "@httpserver/core";
+import type { FileHandle, FileStat, FileSystem } from "@httpserver/core/platform";
 
 /**
  * Reads up to this many bytes (64 KiB) with a synchronous `read(2)`; larger reads are asynchronous
@@ -36,17 +36,14 @@ export function toStat(stats: fs.Stats): FileStat {
 
 /**
  * An open file descriptor: the file that was opened, even if its name is removed or replaced
- * meanwhile. `stat`, `close` and small reads are synchronous; larger reads go through libuv's
- * thread pool (subclasses may read them their own way).
+ * meanwhile. `close` and small reads are synchronous; larger reads go through libuv's thread pool
+ * (subclasses may read them their own way).
  */
 export class NodeFileHandle implements FileHandle {
   /** The file descriptor. */
   protected readonly fd: number;
   constructor(fd: number) {
     this.fd = fd;
-  }
-  async stat(): Promise<FileStat> {
-    return toStat(fs.fstatSync(this.fd));
   }
   /** Up to `length` bytes from byte offset `position`; fewer only at the end of the file. */
   async read(position: number, length: number): Promise<Uint8Array> {

@@ -12,9 +12,6 @@ import { nodeFileSystem } from "./fs.js";
 import { processServices } from "./process.js";
 import {
   type Address,
-  type FileHandle,
-  type FileStat,
-  type FileSystem,
   type ListenOptions,
   type Listener,
   type Platform,
@@ -24,19 +21,15 @@ import {
   type Subprocess,
   type TLSListenOptions,
   checkTLSConfig,
+  listenDualStack,
   tlsConfigError,
-} from "@httpserver/core";
+} from "@httpserver/core/platform";
 
 /** A `node:net` socket behind the core's {@link Socket} interface. */
 class NodeSocket implements Socket {
   readonly remoteAddress: Address;
   readonly localAddress: Address;
   readonly #socket: net.Socket;
-  #corked = false;
-  readonly #uncork = () => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
 
   constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -61,16 +54,16 @@ class NodeSocket implements Socket {
     if (socket.destroyed) queueMicrotask(events.close);
   }
 
-  write(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array, more?: Uint8Array): boolean {
     const socket = this.#socket;
     if (!socket.writable) return false;
-    // Writes of one tick (status line and fields, then the body) leave in a single writev.
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(this.#uncork);
-    }
-    return socket.write(chunk);
+    if (more === undefined) return socket.write(chunk);
+    // Both in one writev(2).
+    socket.cork();
+    socket.write(chunk);
+    const ok = socket.write(more);
+    socket.uncork();
+    return ok;
   }
 
   pause(): void {
@@ -164,15 +157,7 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
       : createTLSServer(options.tls, onConnection);
   const base: net.ListenOptions = { port: options.port, backlog: options.backlog };
   if (options.reusePort) (base as { reusePort?: boolean }).reusePort = true;
-  const wildcard = options.host === "" || options.host === "::";
-  try {
-    await listenOn(server, { ...base, host: wildcard ? "::" : options.host, ipv6Only: false });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // No IPv6 on this machine: serve IPv4 only.
-    if (!wildcard || (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL")) throw error;
-    await listenOn(server, { ...base, host: "0.0.0.0" });
-  }
+  await listenDualStack(options.host, (host) => listenOn(server, { ...base, host, ipv6Only: false }));
   // After listening, 'error' reports a failed accept (libuv itself absorbs ECONNABORTED, and
   // EMFILE/ENFILE by accepting and closing the connection); the server goes on accepting.
   server.on("error", (error: NodeJS.ErrnoException) => options.onAcceptError(error));

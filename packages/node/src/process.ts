@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
-import { type Platform, type Timer, descriptorLimitFromProcLimits } from "@httpserver/core";
+import { type Platform, type Timer, descriptorLimitFromProcLimits } from "@httpserver/core/platform";
 
 /** The process services of a runtime that implements Node's `process` and `os` modules. */
 export type ProcessServices = Pick<

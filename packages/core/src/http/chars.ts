@@ -24,6 +24,13 @@ const utf8Decoder = new codecs.TextDecoder("utf-8");
 const utf8StrictDecoder = new codecs.TextDecoder("utf-8", { fatal: true });
 const utf8Encoder = new codecs.TextEncoder();
 
+/** Bytes the protocol looks for (RFC 9112 §2.2): CR, LF, SP, HTAB and the colon of a field line. */
+export const CR = 0x0d;
+export const LF = 0x0a;
+export const SP = 0x20;
+export const HT = 0x09;
+export const COLON = 0x3a;
+
 /** Byte is a `tchar` (RFC 9110 §5.6.2): the characters of a token (method, field-name). */
 export const TCHAR = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
@@ -34,7 +41,7 @@ for (let c = 0x61; c <= 0x7a; c++) TCHAR[c] = 1;
 /**
  * Byte is white space to Python's argument-less `str.split()` once the request line has been
  * decoded as ISO-8859-1: HT, LF, VT, FF, CR, the separators 0x1C–0x1F, SP, NEL (0x85) and NBSP
- * (0xA0). CPython splits the request line into words on exactly these (cpython-behaviour.md §1.2).
+ * (0xA0). CPython splits the request line into words on exactly these (docs/cpython.md §1.2).
  */
 export const PY_WHITESPACE = new Uint8Array(256);
 for (const c of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0]) {

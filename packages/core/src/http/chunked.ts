@@ -5,12 +5,7 @@
  * @module
  */
 
-import { HEX_VALUE, TCHAR } from "./chars.js";
-
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const HT = 0x09;
+import { CR, HEX_VALUE, HT, LF, SP, TCHAR } from "./chars.js";
 
 // Decoder states; the order matters: states up to SIZE_LF count toward the line limit.
 // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1):

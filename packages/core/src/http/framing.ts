@@ -5,10 +5,10 @@
  * @module
  */
 
-import { ProtocolError } from "./errors.js";
+import { type RequestLineContext, ProtocolError } from "./errors.js";
 import type { FieldSummary } from "./head.js";
 import { listElements, listHasToken } from "./head.js";
-import { pyRepr } from "./pyformat.js";
+import { pyRepr } from "./repr.js";
 
 /** How a request body is delimited. */
 export type BodyKind = "none" | "length" | "chunked";
@@ -20,7 +20,8 @@ export interface RequestFraming {
   length: number;
 }
 
-const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as RequestFraming;
+/** The framing of a request without `Content-Length` and `Transfer-Encoding` (shared). */
+export const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as RequestFraming;
 
 /**
  * Decides how the body of a request is framed, from its field lines (RFC 9112 §6.1–§6.3):
@@ -35,18 +36,16 @@ const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as Re
  * - Otherwise a `Content-Length` body, or no body at all (§6.3 rule 7).
  *
  * @param major the request's major version, @param minor its minor version.
+ * @param context the request line, for the errors.
  * @returns the framing or a {@link ProtocolError} (with status 400 or 501).
  */
 export function requestFraming(
   summary: FieldSummary,
   major: number,
   minor: number,
-  requestline: string,
-  version: string,
-  command: string,
+  context: RequestLineContext,
 ): RequestFraming | ProtocolError {
-  const fail = (status: number, code: string, message: string, explain: string) =>
-    new ProtocolError(status, code, message, explain, requestline, version, command);
+  const fail = (status: number, code: string, message: string, explain: string) => new ProtocolError(status, code, message, explain, context);
   if (summary.transferEncoding !== null) {
     if (summary.contentLengthCount > 0) {
       return fail(
@@ -133,7 +132,7 @@ export function protocolVersionNumber(protocolVersion: string): [number, number]
 
 /**
  * Whether a request leaves the connection open for another (CPython's `close_connection`
- * logic, cpython-behaviour.md §1.3, with `Connection` read as a token list, RFC 9112 §9.3):
+ * logic, docs/cpython.md §1.3, with `Connection` read as a token list, RFC 9112 §9.3):
  *
  * - HTTP/0.9 never persists;
  * - a `close` token ends the connection;

@@ -1,21 +1,15 @@
 /**
- * Parsing of a request head: the request-line (CPython's word rules, cpython-behaviour.md §1.2)
+ * Parsing of a request head: the request-line (CPython's word rules, docs/cpython.md §1.2)
  * and the field lines (RFC 9112 §5, strict wherever framing or security depends on it).
  *
  * Both work on bytes that the caller has already delimited; the incremental search for line ends
- * and the size limits live in `connection.ts`.
+ * and the size limits live in `headreader.ts`.
  * @module
  */
 
-import { PY_WHITESPACE, TCHAR, latin1Decode } from "./chars.js";
-import { ProtocolError } from "./errors.js";
-import { pyRepr } from "./pyformat.js";
-
-const CR = 0x0d;
-const LF = 0x0a;
-const SP = 0x20;
-const HT = 0x09;
-const COLON = 0x3a;
+import { COLON, CR, HT, LF, PY_WHITESPACE, SP, TCHAR, latin1Decode } from "./chars.js";
+import { type RequestLineContext, ProtocolError } from "./errors.js";
+import { pyRepr } from "./repr.js";
 
 /** A parsed request-line. */
 export interface RequestLine {
@@ -82,8 +76,7 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
       bytes[bad] === CR ? "BARE_CR" : "REQUEST_LINE_CTL",
       `Bad request syntax (${pyRepr(requestline)})`,
       `The request line contains a ${what} (RFC 9112 §2.2, §3).`,
-      requestline,
-      "",
+      { text: requestline, method: null, version: "" },
     );
   }
   const word = (k: number) => requestline.slice(starts[k] - start, ends[k] - start);
@@ -95,7 +88,11 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
     version = word(count - 1);
     const parsed = parseVersion(version);
     if (parsed === null) {
-      return new ProtocolError(400, "BAD_VERSION", `Bad request version (${pyRepr(version)})`, undefined, requestline, "");
+      return new ProtocolError(400, "BAD_VERSION", `Bad request version (${pyRepr(version)})`, undefined, {
+        text: requestline,
+        method: null,
+        version: "",
+      });
     }
     [major, minor] = parsed;
     if (major >= 2) {
@@ -104,8 +101,7 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
         "VERSION_NOT_SUPPORTED",
         `Invalid HTTP version (${version.slice(5)})`,
         undefined,
-        requestline,
-        "",
+        { text: requestline, method: null, version: "" },
       );
     }
   }
@@ -115,13 +111,16 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
       "REQUEST_LINE_WORDS",
       `Bad request syntax (${pyRepr(requestline)})`,
       undefined,
-      requestline,
-      count > 3 ? version : undefined,
+      { text: requestline, method: null, version: count > 3 ? version : null },
     );
   }
   const method = word(0);
   if (count === 2 && method !== "GET") {
-    return new ProtocolError(400, "HTTP09_METHOD", `Bad HTTP/0.9 request type (${pyRepr(method)})`, undefined, requestline);
+    return new ProtocolError(400, "HTTP09_METHOD", `Bad HTTP/0.9 request type (${pyRepr(method)})`, undefined, {
+      text: requestline,
+      method: null,
+      version: null,
+    });
   }
   return { method, target: word(1), version, major, minor, requestline, simple: count === 2 };
 }
@@ -181,16 +180,9 @@ function join(prev: string | null, value: string): string {
  * or non-token field-name, white space before the colon (§5.1), and NUL or a bare CR anywhere
  * (§2.2, RFC 9110 §5.5). Other control characters and obs-text are kept, as CPython does.
  *
- * @param requestline for the error's context.
- * @param version the accepted request version, for the error's context.
+ * @param context the request line the fields follow, for the errors.
  */
-export function parseFieldLines(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  requestline: string,
-  version: string,
-): FieldSummary | ProtocolError {
+export function parseFieldLines(bytes: Uint8Array, start: number, end: number, context: RequestLineContext): FieldSummary | ProtocolError {
   const summary: FieldSummary = {
     fields: [],
     contentLengthCount: 0,
@@ -201,7 +193,7 @@ export function parseFieldLines(
   };
   if (start >= end) return summary;
   const fail = (code: string, message: string, explain: string) =>
-    new ProtocolError(400, code, message, explain, requestline, version);
+    new ProtocolError(400, code, message, explain, context);
   // A view bounds the native scans to this block, so body or pipelined bytes are never scanned.
   const block = bytes.subarray(start, end);
   const size = block.length;

@@ -3,32 +3,25 @@
  * No I/O, no timers, no runtime APIs.
  * @module
  */
-export { TCHAR, allocBytes, isToken, latin1Decode, latin1Encode, utf8Decode, utf8DecodeStrict, utf8Encode } from "./chars.js";
+export { BodyReader } from "./bodyreader.js";
+export { COLON, CR, HT, LF, SP, TCHAR, allocBytes, isToken, latin1Decode, latin1Encode, utf8Decode, utf8DecodeStrict, utf8Encode } from "./chars.js";
 export { ChunkedDecoder, LAST_CHUNK, encodeChunk, type ChunkedLimits } from "./chunked.js";
+export { ServerConnection, type ConnectionLimits, type SideState } from "./connection.js";
+export { LocalProtocolError, NO_REQUEST_LINE, ProtocolError, type RequestLineContext } from "./errors.js";
 export {
+  CLOSED,
   NEED_DATA,
+  NO_TRAILERS,
   PAUSED,
-  ServerConnection,
-  type ConnectionEvent,
   type ConnectionClosedEvent,
-  type ConnectionLimits,
+  type ConnectionEvent,
   type DataEvent,
   type EndOfMessageEvent,
   type ProtocolErrorEvent,
   type RequestEvent,
-  type ResponseHead,
-  type SideState,
-} from "./connection.js";
+} from "./events.js";
 export {
-  DEFAULT_ERROR_CONTENT_TYPE,
-  DEFAULT_ERROR_MESSAGE,
-  errorHasBody,
-  renderErrorBody,
-  renderErrorResponse,
-  type ErrorResponseOptions,
-} from "./errorpage.js";
-export { LocalProtocolError, ProtocolError } from "./errors.js";
-export {
+  NO_BODY,
   expectsContinue,
   parseDecimal,
   protocolVersionNumber,
@@ -40,7 +33,7 @@ export {
   type ResponseFramingKind,
 } from "./framing.js";
 export { listElements, listHasToken, parseFieldLines, parseRequestLine, parseVersion, type FieldSummary, type RequestLine } from "./head.js";
-export { HTTPMessage } from "./message.js";
-export { htmlEscape, pyFormat, pyRepr, type PyFormatArg } from "./pyformat.js";
-export { checkFieldName, checkFieldValue, checkStatusLineText, fieldLine, statusLine } from "./serialize.js";
-export { HTTPStatus, STATUS_TEXT, statusDescription, statusPhrase, type HTTPStatusCode } from "./status.js";
+export { HeadReader, lineContext, requestEvent, type HeadLimits } from "./headreader.js";
+export { ReceiveBuffer } from "./receivebuffer.js";
+export { pyRepr } from "./repr.js";
+export { Response, checkFieldName, checkFieldValue, checkStatusLineText, type ResponseHead } from "./response.js";

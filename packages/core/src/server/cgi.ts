@@ -5,13 +5,13 @@
  */
 
 import { latin1Decode, utf8Decode } from "../http/chars.js";
-import { pyRepr } from "../http/pyformat.js";
-import type { Platform, SpawnOptions, Subprocess } from "../platform.js";
 import { ProtocolError } from "../http/errors.js";
-import { outOfDescriptors } from "../oserror.js";
-import { type Channel, ConnectionClosedError, channelOf } from "./channel.js";
-import { type ReadableSource, SimpleHTTPRequestHandler } from "./simple.js";
-import { joinPath, unquote } from "./urls.js";
+import { pyRepr } from "../http/repr.js";
+import type { Platform, SpawnOptions, Subprocess } from "../platform/types.js";
+import { outOfDescriptors } from "../python/oserror.js";
+import { joinPath, unquote } from "../python/urls.js";
+import { ConnectionClosedError } from "./channel.js";
+import { type ReadableSource, SimpleHTTPRequestHandler, statOrNull } from "./simple.js";
 
 /**
  * Python's `_url_collapse_path(path)`: the query split off, the path percent-decoded, empty and
@@ -467,9 +467,9 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       this.flushHeaders();
     };
     // The client went away (reset or closed): nobody reads the output any more.
-    const channel: Channel | undefined = channelOf(this.request);
-    const unlisten = channel?.onClose(() => proc.kill()) ?? (() => {});
-    if (channel === undefined || channel.conn.request?.bodyKind === "none") sendHead();
+    const channel = this.channel;
+    const unlisten = channel.onClose(() => proc.kill());
+    if (channel.request?.bodyKind !== "length" && channel.request?.bodyKind !== "chunked") sendHead();
     let bodyError: unknown = null;
     const stdinDone = this.#pumpBody(proc, exit, sendHead).then((error) => {
       bodyError = error;
@@ -644,13 +644,5 @@ class HeadScanner {
       }
     }
     return chunk.length;
-  }
-}
-
-async function statOrNull(fs: Platform["fs"], path: string) {
-  try {
-    return await fs.stat(path);
-  } catch {
-    return null;
   }
 }

@@ -1,20 +1,19 @@
 /**
- * A `Channel` binds one platform {@link Socket} to one sans-IO {@link ServerConnection}: received
- * bytes go into the connection, events come out as promises, writes honour backpressure. Also the
- * handler's `rfile` ({@link RequestBodyReader}) and `wfile` ({@link ResponseWriter}).
+ * A `Channel` binds one platform {@link Socket} to one sans-IO {@link ServerConnection} and owns
+ * it: received bytes go into the connection and come out as events (promises); response heads,
+ * body bytes and the end of a response go through the connection (which checks and frames them)
+ * to the socket, with backpressure. It is the one layer that batches small writes, and it bounds
+ * every wait in time.
  * @module
  */
 
-import { allocBytes, utf8Encode } from "../http/chars.js";
-import {
-  type ConnectionEvent,
-  type ConnectionLimits,
-  NEED_DATA,
-  type RequestEvent,
-  ServerConnection,
-} from "../http/connection.js";
+import { allocBytes } from "../http/chars.js";
+import { type ConnectionLimits, ServerConnection } from "../http/connection.js";
 import { ProtocolError } from "../http/errors.js";
-import type { Platform, Socket, Timer } from "../platform.js";
+import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.js";
+import { lineContext } from "../http/headreader.js";
+import type { ResponseHead } from "../http/response.js";
+import type { Platform, Socket, Timer } from "../platform/types.js";
 
 /**
  * The client closed the connection while the server was still writing (Python's
@@ -83,12 +82,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const COALESCE_BYTES = 16 * 1024;
 /** The ECMAScript host's microtask queue (HTML's `queueMicrotask`, in every runtime). */
 const queueMicrotask = (globalThis as unknown as { queueMicrotask(fn: () => void): void }).queueMicrotask;
-const channels = new WeakMap<Socket, Channel>();
-
-/** The channel created for `socket`, if any. */
-export function channelOf(socket: Socket): Channel | undefined {
-  return channels.get(socket);
-}
 
 /** What a read wait is for: nothing, the next request head, or body bytes. */
 const NO_WAIT = 0;
@@ -98,20 +91,24 @@ const BODY_WAIT = 2;
 /** How a read wait ended when its deadline passed. */
 type ReadExpiry = SocketTimeoutError | ProtocolError | null;
 
+/** A body event, or the error that replaced the rest of the body. */
+export type BodyEvent = Extract<ConnectionEvent, { type: "data" | "end" | "error" | "closed" | "paused" }>;
+
 /**
- * The I/O side of one connection. Reading: {@link nextRequest} and {@link next} resolve with the
- * connection's events, waiting for bytes as needed. Writing: {@link writeNow} queues bytes
- * synchronously, {@link write} also waits for the socket to drain.
+ * The I/O side of one connection.
+ *
+ * Reading: {@link nextRequest} resolves with each request head in turn; {@link nextBodyEvent}
+ * with the pieces of its body. Writing: {@link sendHead}, then {@link writeBody} (waits for the
+ * socket to take the bytes) or {@link writeBodyNow} (queues them), then {@link finishResponse}.
  *
  * Time limits: every wait has a deadline (see {@link ChannelOptions}); one platform timer per
  * connection is armed for the earliest, and re-armed when it fires early because the deadline
  * moved. Arriving bytes only record the time, so a busy connection costs no timer work per read.
  */
 export class Channel {
-  /** The protocol state machine. */
-  readonly conn: ServerConnection;
   /** The platform socket. */
   readonly socket: Socket;
+  readonly #conn: ServerConnection;
   readonly #platform: Platform;
   readonly #highWater: number;
   readonly #lingerMs: number;
@@ -137,7 +134,7 @@ export class Channel {
   #flushQueued = false;
   readonly #flushTask = () => {
     this.#flushQueued = false;
-    this.#flushPending();
+    this.#send(null);
   };
 
   /** The read wait under way: {@link NO_WAIT}, {@link HEAD_WAIT} or {@link BODY_WAIT}. */
@@ -161,7 +158,7 @@ export class Channel {
   constructor(socket: Socket, platform: Platform, options: ChannelOptions = {}) {
     this.socket = socket;
     this.#platform = platform;
-    this.conn = new ServerConnection(options);
+    this.#conn = new ServerConnection(options);
     this.#highWater = options.readHighWaterMark ?? 65536;
     this.#lingerMs = options.lingerMs ?? 2000;
     this.timeoutMs = options.timeoutMs ?? null;
@@ -171,11 +168,10 @@ export class Channel {
     this.#sendMs = options.sendTimeoutMs ?? null;
     // The first request's head counts from the accept.
     this.#headStart = platform.now();
-    channels.set(socket, this);
     socket.start({
       data: (chunk) => {
         if (this.#discard) return;
-        this.conn.receiveData(chunk);
+        this.#conn.receiveData(chunk);
         if (this.#readWait !== NO_WAIT) {
           this.#readSince = this.#platform.now();
           if (this.#headStart < 0) this.#headStart = this.#readSince;
@@ -184,19 +180,19 @@ export class Channel {
         if (waiter !== null) {
           this.#dataWaiter = null;
           waiter();
-        } else if (!this.#paused && this.conn.bufferedBytes > this.#highWater) {
+        } else if (!this.#paused && this.#conn.bufferedBytes > this.#highWater) {
           this.#paused = true;
           socket.pause();
         }
       },
       end: () => {
-        this.conn.receiveEOF();
+        this.#conn.receiveEOF();
         if (this.#closing) this.#destroy();
         this.#wake();
       },
       close: () => {
         this.#closed = true;
-        this.conn.receiveEOF();
+        this.#conn.receiveEOF();
         this.#lingerTimer?.cancel();
         this.#cancelTimer();
         this.#wake();
@@ -221,6 +217,21 @@ export class Channel {
     return this.#closed;
   }
 
+  /** The request being answered, or `null`. */
+  get request(): RequestEvent | null {
+    return this.#conn.request;
+  }
+
+  /** True while the current request's body is still being received. */
+  get readingBody(): boolean {
+    return this.#conn.theirState === "SEND_BODY";
+  }
+
+  /** True while no response head was sent for the current request (an error page still can be). */
+  get canRespond(): boolean {
+    return !this.#closed && this.#conn.ourState === "SEND_RESPONSE";
+  }
+
   /**
    * Calls `listener` once when the socket closes (by either side, or a reset), or at once when it
    * is closed already. A peer that only half-closes (FIN) does not count. Returns a function that
@@ -234,6 +245,8 @@ export class Channel {
     this.#closeListeners.add(listener);
     return () => void this.#closeListeners.delete(listener);
   }
+
+  // -- Reading --
 
   #wake(): void {
     const waiter = this.#dataWaiter;
@@ -262,6 +275,137 @@ export class Channel {
   }
 
   /**
+   * Waits for the next request head: the request, the {@link ProtocolError} that replaced it (408
+   * when the head did not arrive within `headersTimeoutMs`), or `null` when the client closed the
+   * connection, stayed idle past `keepAliveTimeoutMs`, or the server is closing and the connection
+   * is idle. One promise per request: bytes that arrive are parsed by the socket's `data`
+   * callback, which settles it once a head is complete.
+   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
+   */
+  nextRequest(): Promise<RequestEvent | ProtocolError | null> {
+    if (this.#stopWhenIdle && this.#conn.bufferedBytes === 0) return Promise.resolve(null);
+    try {
+      const now = this.#takeRequest();
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // After the first request, a head starts with its first byte (or now, if part of it is here).
+    if (this.requestCount > 0) this.#headStart = this.#conn.bufferedBytes > 0 ? this.#platform.now() : -1;
+    return new Promise((resolve, reject) => {
+      const expire = (expiry: ReadExpiry) => {
+        if (expiry instanceof SocketTimeoutError) reject(expiry);
+        else resolve(expiry);
+      };
+      const waiter = () => {
+        let event;
+        try {
+          event = this.#takeRequest();
+        } catch (error) {
+          this.#endReadWait();
+          reject(error);
+          return;
+        }
+        if (event === undefined) {
+          this.#dataWaiter = waiter;
+          this.#resumeReading();
+          return;
+        }
+        this.#endReadWait();
+        resolve(event);
+      };
+      this.#awaitData(HEAD_WAIT, waiter, expire);
+    });
+  }
+
+  /**
+   * The next request head if the bytes received hold one (or the error or end that replaces it);
+   * `undefined` when more bytes are needed.
+   */
+  #takeRequest(): RequestEvent | ProtocolError | null | undefined {
+    for (;;) {
+      const event = this.#conn.nextEvent();
+      if (event === NEED_DATA) {
+        if (!this.#closed) return undefined;
+        this.#conn.receiveEOF();
+        continue;
+      }
+      switch (event.type) {
+        case "request":
+          this.requestCount++;
+          return event;
+        case "error":
+          return event.error;
+        case "closed":
+        case "paused":
+          return null;
+        default:
+          // Body events of a previous request cannot occur: bodies are drained or the
+          // connection closes before the next cycle starts.
+          throw new Error(`unexpected ${event.type} event before a request`);
+      }
+    }
+  }
+
+  /**
+   * The next event of the current request's body: data (a view, valid until the next call), its
+   * end, or the error that replaced the rest.
+   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
+   * @throws {ProtocolError} (408) when the body stalls longer than `requestTimeoutMs`.
+   */
+  async nextBodyEvent(): Promise<BodyEvent> {
+    for (;;) {
+      const event = this.#conn.nextEvent();
+      if (event !== NEED_DATA) return event as BodyEvent;
+      if (this.#closed) {
+        this.#conn.receiveEOF();
+        continue;
+      }
+      await new Promise<void>((resolve, reject) =>
+        this.#awaitData(
+          BODY_WAIT,
+          () => {
+            this.#endReadWait();
+            resolve();
+          },
+          (expiry) => reject(expiry ?? new SocketTimeoutError()),
+        ),
+      );
+    }
+  }
+
+  #resumeReading(): void {
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /**
+   * Reads and discards the rest of the current request body, up to `limit` bytes. Resolves
+   * `true` when the body ended within the limit, `false` otherwise (then the connection must
+   * close): also when it stalls (`requestTimeoutMs`) or is malformed.
+   */
+  async #drainBody(limit: number): Promise<boolean> {
+    let seen = 0;
+    try {
+      for (;;) {
+        const event = await this.nextBodyEvent();
+        if (event.type === "data") {
+          seen += event.data.length;
+          if (seen > limit) return false;
+        } else {
+          return event.type === "end";
+        }
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  // -- Time limits --
+
+  /**
    * When the read wait under way must end (ms since the epoch): the earlier of Python's inactivity
    * `timeout` and the wait's own limit (the head's, the idle connection's or the body's).
    */
@@ -285,27 +429,18 @@ export class Channel {
     const python = this.timeoutMs === null ? Infinity : this.#readSince + this.timeoutMs;
     if (python <= this.#readDeadline()) return new SocketTimeoutError();
     if (this.#readWait === BODY_WAIT) {
-      const request = this.conn.request;
+      const request = this.#conn.request;
       return new ProtocolError(
         408,
         "BODY_TIMEOUT",
         "Request Timeout",
         `The request body stalled for more than ${seconds(this.#requestMs!)} s.`,
-        request?.requestline ?? "",
-        request?.version ?? "",
-        request?.method ?? null,
+        request === null ? undefined : lineContext(request),
       );
     }
     // Nothing of a next request came: close without an answer. Part of one: 408.
-    if (this.conn.bufferedBytes === 0) return null;
-    return new ProtocolError(
-      408,
-      "HEADERS_TIMEOUT",
-      "Request Timeout",
-      `The request head did not arrive within ${seconds(this.#headersMs!)} s.`,
-      "",
-      "",
-    );
+    if (this.#conn.bufferedBytes === 0) return null;
+    return new ProtocolError(408, "HEADERS_TIMEOUT", "Request Timeout", `The request head did not arrive within ${seconds(this.#headersMs!)} s.`);
   }
 
   /** When the drain wait under way must end, or `Infinity`. */
@@ -342,7 +477,7 @@ export class Channel {
       this.#dataWaiter = null;
       this.#endReadWait();
       // The state machine learns of it, so that the 408 may be sent and nothing read after.
-      if (expiry instanceof ProtocolError) this.conn.fail(expiry);
+      if (expiry instanceof ProtocolError) this.#conn.fail(expiry);
       expire(expiry);
     }
     if (this.#drainWaiter !== null) {
@@ -360,155 +495,61 @@ export class Channel {
     this.#schedule(Math.min(this.#readWait === NO_WAIT ? Infinity : this.#readDeadline(), this.#writeDeadline()));
   }
 
+  // -- Writing --
+
   /**
-   * The next event of the connection other than `NEED_DATA` (body events, while a handler reads).
-   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
-   * @throws {ProtocolError} (408) when the body stalls longer than `requestTimeoutMs`.
+   * Sends a response head (an interim one, a final one, or field lines continuing a head): the
+   * connection checks and serializes it, and records how it frames the body. Queued without
+   * waiting, joined with the writes that follow when they are small.
+   * @throws {LocalProtocolError} for a head the connection refuses (see `ServerConnection.sendHead`).
    */
-  async next(): Promise<ConnectionEvent> {
-    for (;;) {
-      const event = this.conn.nextEvent();
-      if (event !== NEED_DATA) return event;
-      if (this.#closed) {
-        this.conn.receiveEOF();
-        continue;
-      }
-      await new Promise<void>((resolve, reject) =>
-        this.#awaitData(
-          BODY_WAIT,
-          () => {
-            this.#endReadWait();
-            resolve();
-          },
-          (expiry) => reject(expiry ?? new SocketTimeoutError()),
-        ),
-      );
-    }
+  sendHead(head: ResponseHead): void {
+    const bytes = this.#conn.sendHead(head);
+    this.#queue(bytes);
   }
 
   /**
-   * Waits for the next request head: the request, the {@link ProtocolError} that replaced it (408
-   * when the head did not arrive within `headersTimeoutMs`), or `null` when the client closed the
-   * connection, stayed idle past `keepAliveTimeoutMs`, or the server is closing and the connection
-   * is idle. One promise per request: bytes that arrive are parsed by the socket's `data`
-   * callback, which settles it once a head is complete.
-   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
+   * Queues body bytes without waiting; returns `false` when the socket is over its high-water
+   * mark (or closed): a caller writing more should then await {@link flush}.
+   * @throws {LocalProtocolError} when no response is under way.
    */
-  nextRequest(): Promise<RequestEvent | ProtocolError | null> {
-    if (this.#stopWhenIdle && this.conn.bufferedBytes === 0) return Promise.resolve(null);
-    try {
-      const now = this.#takeRequest();
-      if (now !== undefined) return Promise.resolve(now);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // After the first request, a head starts with its first byte (or now, if part of it is here).
-    if (this.requestCount > 0) this.#headStart = this.conn.bufferedBytes > 0 ? this.#platform.now() : -1;
-    return new Promise((resolve, reject) => {
-      const expire = (expiry: ReadExpiry) => {
-        if (expiry instanceof SocketTimeoutError) reject(expiry);
-        else resolve(expiry);
-      };
-      const waiter = () => {
-        let event;
-        try {
-          event = this.#takeRequest();
-        } catch (error) {
-          this.#endReadWait();
-          reject(error);
-          return;
-        }
-        if (event === undefined) {
-          this.#dataWaiter = waiter;
-          this.#resumeReading();
-          return;
-        }
-        this.#endReadWait();
-        resolve(event);
-      };
-      this.#awaitData(HEAD_WAIT, waiter, expire);
-    });
-  }
-
-  /** True while waiting for a request head with nothing of it received. */
-  get #idle(): boolean {
-    return this.#readWait === HEAD_WAIT && this.conn.bufferedBytes === 0;
+  writeBodyNow(bytes: Uint8Array): boolean {
+    if (this.#closed || this.#closing) return false;
+    this.#conn.sendBody(bytes);
+    return this.#queue(bytes);
   }
 
   /**
-   * The next request head if the bytes received hold one (or the error or end that replaces it);
-   * `undefined` when more bytes are needed.
+   * Writes body bytes and resolves once the socket took them below its high-water mark.
+   * @throws {ConnectionClosedError} when the connection is closed.
+   * @throws {SendTimeoutError} when the client takes nothing for `sendTimeoutMs`.
+   * @throws {SocketTimeoutError} when it takes nothing for {@link timeoutMs}.
    */
-  #takeRequest(): RequestEvent | ProtocolError | null | undefined {
-    for (;;) {
-      const event = this.conn.nextEvent();
-      if (event === NEED_DATA) {
-        if (!this.#closed) return undefined;
-        this.conn.receiveEOF();
-        continue;
-      }
-      switch (event.type) {
-        case "request":
-          this.requestCount++;
-          return event;
-        case "error":
-          return event.error;
-        case "closed":
-        case "paused":
-          return null;
-        default:
-          // Body events of a previous request cannot occur: bodies are drained or the
-          // connection closes before the next cycle starts.
-          throw new Error(`unexpected ${event.type} event before a request`);
-      }
+  writeBody(bytes: Uint8Array): Promise<void> {
+    if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
+    this.#conn.sendBody(bytes);
+    let ok: boolean;
+    if (this.#pending.length > 0 && this.#pendingBytes + bytes.length <= COALESCE_BYTES) {
+      this.#pending.push(bytes);
+      this.#pendingBytes += bytes.length;
+      ok = this.#send(null);
+    } else {
+      ok = this.#send(bytes);
     }
-  }
-
-  #resumeReading(): void {
-    if (this.#paused) {
-      this.#paused = false;
-      this.socket.resume();
-    }
+    return ok ? RESOLVED : this.#awaitDrain();
   }
 
   /**
-   * Reads and discards the rest of the current request body, up to `limit` bytes. Resolves
-   * `true` when the body ended within the limit, `false` otherwise (then the connection must
-   * close): also when it stalls (`requestTimeoutMs`) or is malformed.
+   * Queues bytes: small ones are held until the current run of synchronous code and microtasks
+   * ends (or the next larger write), so that a head and a small body leave in one socket write.
    */
-  async drainBody(limit: number): Promise<boolean> {
-    let seen = 0;
-    try {
-      for (;;) {
-        const event = await this.next();
-        if (event.type === "data") {
-          seen += event.data.length;
-          if (seen > limit) return false;
-        } else {
-          return event.type === "end";
-        }
-      }
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * Queues bytes for sending without waiting. Small chunks are held until the current run of
-   * synchronous code and microtasks ends (or the next {@link write}), so that a head and a small
-   * body leave in one socket write. Returns `false` when the socket is over its high-water mark
-   * (or closed); callers that write more should then await {@link flush}.
-   */
-  writeNow(bytes: Uint8Array): boolean {
+  #queue(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
     const n = bytes.length;
-    if (n >= COALESCE_BYTES) {
-      this.#flushPending();
-      return this.socket.write(bytes);
-    }
+    if (n >= COALESCE_BYTES) return this.#send(bytes);
     this.#pending.push(bytes);
     this.#pendingBytes += n;
-    if (this.#pendingBytes >= COALESCE_BYTES) return this.#flushPending();
+    if (this.#pendingBytes >= COALESCE_BYTES) return this.#send(null);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flushTask);
@@ -517,42 +558,28 @@ export class Channel {
   }
 
   /**
-   * Queues bytes (after any held by {@link writeNow}, joined with them when small) and resolves
-   * once the socket accepted them below its high-water mark.
-   * @throws {ConnectionClosedError} when the connection is closed.
-   * @throws {SendTimeoutError} when the client takes nothing for `sendTimeoutMs`.
-   * @throws {SocketTimeoutError} when it takes nothing for {@link timeoutMs}.
+   * Writes the held chunks, joined into one array, then `more` if given, in one socket write.
+   * Returns the socket's verdict (or whether nothing waits to drain, when there was nothing).
    */
-  write(bytes: Uint8Array): Promise<void> {
-    if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
-    let ok: boolean;
-    if (this.#pending.length > 0 && this.#pendingBytes + bytes.length <= COALESCE_BYTES) {
-      this.#pending.push(bytes);
-      this.#pendingBytes += bytes.length;
-      ok = this.#flushPending();
-    } else {
-      this.#flushPending();
-      ok = this.socket.write(bytes);
-    }
-    return ok ? RESOLVED : this.#awaitDrain();
-  }
-
-  /** Writes the chunks held by {@link writeNow}, joined into one array; returns the socket's verdict. */
-  #flushPending(): boolean {
+  #send(more: Uint8Array | null): boolean {
     const pending = this.#pending;
-    if (pending.length === 0) return this.#drainPromise === null;
-    const total = this.#pendingBytes;
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    if (this.#closed) return false;
-    if (pending.length === 1) return this.socket.write(pending[0]);
-    const joined = allocBytes(total);
-    let at = 0;
-    for (const chunk of pending) {
-      joined.set(chunk, at);
-      at += chunk.length;
+    let held: Uint8Array | null = null;
+    if (pending.length === 1) held = pending[0];
+    else if (pending.length > 1) {
+      held = allocBytes(this.#pendingBytes);
+      let at = 0;
+      for (const chunk of pending) {
+        held.set(chunk, at);
+        at += chunk.length;
+      }
     }
-    return this.socket.write(joined);
+    if (pending.length > 0) {
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    if (this.#closed) return false;
+    if (held === null) return more === null ? this.#drainPromise === null : this.socket.write(more);
+    return more === null ? this.socket.write(held) : this.socket.write(held, more);
   }
 
   /** True while written bytes wait for the socket to drain below its high-water mark. */
@@ -562,7 +589,7 @@ export class Channel {
 
   /** Sends held bytes, then resolves when queued bytes drained below the high-water mark. */
   flush(): Promise<void> {
-    if (!this.#flushPending() && this.#drainPromise === null && !this.#closed) return this.#awaitDrain();
+    if (!this.#send(null) && this.#drainPromise === null && !this.#closed) return this.#awaitDrain();
     if (this.#drainPromise !== null) return this.#drainPromise;
     return RESOLVED;
   }
@@ -584,6 +611,37 @@ export class Channel {
     this.#drainWaiter = null;
     this.#drainPromise = null;
     drain.reject(error);
+  }
+
+  /**
+   * Ends the current response and prepares the connection for the next request: the response
+   * must be complete and delimited and `keepAlive` hold, and the rest of an unread request body
+   * must be drained within `drainLimit` bytes (and the body time limit); a client waiting for a
+   * `100 Continue` that was never sent cannot be drained. Returns (or resolves with, when a body
+   * is drained) whether the connection can carry another request.
+   */
+  finishResponse(keepAlive: boolean, drainLimit: number): boolean | Promise<boolean> {
+    const conn = this.#conn;
+    if (this.#closed || (conn.ourState !== "SEND_RESPONSE" && conn.ourState !== "SEND_BODY")) return false;
+    if (!conn.endResponse(keepAlive)) return false;
+    if (conn.theirState === "SEND_BODY") {
+      if (!conn.canDrain) return false;
+      return this.#drainBody(drainLimit).then((drained) => {
+        if (!drained || conn.theirState !== "DONE") return false;
+        conn.startNextCycle();
+        return true;
+      });
+    }
+    if (conn.theirState !== "DONE") return false;
+    conn.startNextCycle();
+    return true;
+  }
+
+  // -- Closing --
+
+  /** True while waiting for a request head with nothing of it received. */
+  get #idle(): boolean {
+    return this.#readWait === HEAD_WAIT && this.#conn.bufferedBytes === 0;
   }
 
   /**
@@ -616,13 +674,13 @@ export class Channel {
       this.socket.destroy();
       return;
     }
-    this.#flushPending();
+    this.#send(null);
     this.socket.end();
     if (this.#paused) {
       this.#paused = false;
       this.socket.resume();
     }
-    if (this.conn.eofReceived) {
+    if (this.#conn.eofReceived) {
       this.#destroy();
       return;
     }
@@ -650,173 +708,4 @@ export class Channel {
 /** Milliseconds as seconds for messages: `1500` → `1.5`. */
 function seconds(ms: number): number {
   return ms / 1000;
-}
-
-/**
- * The request body as a stream (the handler's `rfile`): the bytes the client sent after the head,
- * framed by `Content-Length` or de-chunked; end of body reads as end of file. Python's
- * `io.BufferedIOBase` reading methods, asynchronous.
- */
-export class RequestBodyReader {
-  readonly #channel: Channel;
-  #chunk: Uint8Array | null = null;
-  #offset = 0;
-  #eof = false;
-  #trailers: readonly string[] = [];
-  #request = 0;
-
-  constructor(channel: Channel) {
-    this.#channel = channel;
-  }
-
-  /** Trailer fields of a chunked body, flat `[name, value, …]` (available at end of body). */
-  get trailers(): readonly string[] {
-    return this.#trailers;
-  }
-
-  /** Fetches the next piece of body; `false` at end of body. */
-  async #fill(): Promise<boolean> {
-    if (this.#request !== this.#channel.requestCount) {
-      // A new request on a persistent connection: its body starts here.
-      this.#request = this.#channel.requestCount;
-      this.#chunk = null;
-      this.#eof = false;
-      this.#trailers = [];
-    }
-    while (!this.#eof && (this.#chunk === null || this.#offset >= this.#chunk.length)) {
-      const conn = this.#channel.conn;
-      if (conn.theirState !== "SEND_BODY") {
-        this.#eof = true;
-        break;
-      }
-      const event = await this.#channel.next();
-      switch (event.type) {
-        case "data":
-          this.#chunk = event.data;
-          this.#offset = 0;
-          break;
-        case "end":
-          this.#trailers = event.trailers;
-          this.#eof = true;
-          break;
-        case "error":
-          this.#eof = true;
-          throw event.error;
-        default:
-          this.#eof = true;
-      }
-    }
-    return !this.#eof || (this.#chunk !== null && this.#offset < this.#chunk.length);
-  }
-
-  #take(max: number): Uint8Array {
-    const chunk = this.#chunk!;
-    const n = Math.min(max, chunk.length - this.#offset);
-    const out = chunk.subarray(this.#offset, this.#offset + n);
-    this.#offset += n;
-    return out;
-  }
-
-  /**
-   * Reads up to `size` bytes, fewer only at end of body; with `size` omitted or negative, reads
-   * to the end. Resolves with an empty array at end of body (Python's `read(size=-1)`).
-   * @throws {ProtocolError} when the body is malformed or cut short (the server answers 400).
-   * @throws {SocketTimeoutError} on inactivity beyond the handler's `timeout`.
-   */
-  async read(size = -1): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    const want = size < 0 ? Infinity : size;
-    while (total < want && (await this.#fill())) {
-      const part = this.#take(want - total);
-      parts.push(part);
-      total += part.length;
-    }
-    return concat(parts, total);
-  }
-
-  /**
-   * Reads at most `size` bytes with at most one wait for the network (Python's `read1`).
-   * Resolves with an empty array at end of body.
-   */
-  async read1(size = -1): Promise<Uint8Array> {
-    if (!(await this.#fill())) return new Uint8Array(0);
-    return this.#take(size < 0 ? Infinity : size);
-  }
-
-  /**
-   * Reads one line, up to and including `\n`, or at most `limit` bytes, or to the end of body
-   * (Python's `readline(size=-1)`).
-   */
-  async readline(limit = -1): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    const want = limit < 0 ? Infinity : limit;
-    while (total < want && (await this.#fill())) {
-      const chunk = this.#chunk!;
-      const lf = chunk.indexOf(0x0a, this.#offset);
-      const until = lf < 0 ? chunk.length : lf + 1;
-      const part = this.#take(Math.min(until - this.#offset, want - total));
-      parts.push(part);
-      total += part.length;
-      if (part[part.length - 1] === 0x0a) break;
-    }
-    return concat(parts, total);
-  }
-
-  /** Iterates the body line by line (Python's iteration over a file). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const line = await this.readline();
-      if (line.length === 0) return;
-      yield line;
-    }
-  }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0].slice();
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-/**
- * The response stream (the handler's `wfile`): bytes written go to the client after the head the
- * handler sent with `sendResponse`/`sendHeader`/`endHeaders`. Python's `io.BufferedIOBase`
- * writing methods, asynchronous.
- */
-export class ResponseWriter {
-  readonly #channel: Channel;
-
-  constructor(channel: Channel) {
-    this.#channel = channel;
-  }
-
-  /**
-   * Writes `data` (strings are encoded as UTF-8) and resolves once the socket took the bytes
-   * below its high-water mark (backpressure).
-   * @throws {ConnectionClosedError} when the client is gone.
-   */
-  write(data: Uint8Array | string): Promise<void> {
-    const bytes = typeof data === "string" ? utf8Encode(data) : data;
-    const channel = this.#channel;
-    if (channel.closed) return Promise.reject(new ConnectionClosedError());
-    channel.conn.sendBody(bytes);
-    return channel.write(bytes);
-  }
-
-  /** Resolves once queued bytes drained below the high-water mark (Python's `flush()`). */
-  flush(): Promise<void> {
-    return this.#channel.flush();
-  }
-
-  /** True once the connection is closed. */
-  get closed(): boolean {
-    return this.#channel.closed;
-  }
 }

@@ -3,24 +3,18 @@
  * @module
  */
 
-import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "../http/errorpage.js";
-import type { RequestEvent } from "../http/connection.js";
 import { ProtocolError } from "../http/errors.js";
+import type { RequestEvent } from "../http/events.js";
 import { protocolVersionNumber, requestKeepAlive } from "../http/framing.js";
-import { HTTPMessage } from "../http/message.js";
-import { type PyFormatArg, pyFormat, pyRepr } from "../http/pyformat.js";
-import { checkFieldName, checkFieldValue, checkStatusLineText } from "../http/serialize.js";
-import { STATUS_TEXT } from "../http/status.js";
-import { type Address, type Platform, type Socket, getPlatform } from "../platform.js";
-import {
-  Channel,
-  ConnectionClosedError,
-  RequestBodyReader,
-  ResponseWriter,
-  SendTimeoutError,
-  SocketTimeoutError,
-} from "./channel.js";
-import { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate } from "./dates.js";
+import { pyRepr } from "../http/repr.js";
+import { type Address, type Platform, type Socket, getPlatform } from "../platform/types.js";
+import { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate } from "../python/dates.js";
+import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "../python/errorpage.js";
+import { HTTPMessage } from "../python/message.js";
+import { type PyFormatArg, pyFormat } from "../python/pyformat.js";
+import { STATUS_TEXT } from "../python/status.js";
+import { Channel, type ChannelOptions, ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./channel.js";
+import { RequestBodyReader, ResponseWriter } from "./files.js";
 
 /**
  * The server a handler runs under, as the handler sees it (`HTTPServer` and its subclasses).
@@ -45,11 +39,27 @@ export interface HandlerServer {
   readonly requestTimeout?: number | null;
   /** Seconds a response may go without the client taking any of it; `null` or 0 for no limit. */
   readonly sendTimeout?: number | null;
+  /**
+   * The channel the server opened for a connection it handles (`HTTPServer` opens one per
+   * connection and closes it after the handler); when absent or `undefined`, the handler opens
+   * its own from the limits above.
+   */
+  channelFor?(request: Socket): Channel | undefined;
 }
 
 /** Seconds (a server's timeout attribute) as the channel's milliseconds; 0 or none: no limit. */
 function limitMs(seconds: number | null | undefined): number | null {
   return seconds === null || seconds === undefined || !(seconds > 0) ? null : seconds * 1000;
+}
+
+/** The channel options for the limits of `server` (seconds) . */
+export function channelLimits(server: HandlerServer): ChannelOptions {
+  return {
+    headersTimeoutMs: limitMs(server.headersTimeout),
+    keepAliveTimeoutMs: limitMs(server.keepAliveTimeout),
+    requestTimeoutMs: limitMs(server.requestTimeout),
+    sendTimeoutMs: limitMs(server.sendTimeout),
+  };
 }
 
 /** A request handler class: what `HTTPServer` takes as `RequestHandlerClass`. */
@@ -185,7 +195,7 @@ export class BaseHTTPRequestHandler {
     } catch (error) {
       if (error instanceof ConnectionClosedError) return;
       const channel = this.#channel as Channel | undefined;
-      if (channel !== undefined && !channel.closed && channel.conn.ourState === "SEND_RESPONSE" && !this.#buffered) {
+      if (channel !== undefined && channel.canRespond && !this.#buffered) {
         try {
           this.sendError(500);
         } catch {
@@ -199,21 +209,26 @@ export class BaseHTTPRequestHandler {
   }
 
   /**
-   * Prepares the connection: creates {@link rfile} and {@link wfile} and applies {@link timeout}
-   * and the server's `headersTimeout`, `keepAliveTimeout`, `requestTimeout` and `sendTimeout`
-   * (Python's `StreamRequestHandler.setup`).
+   * Prepares the connection (Python's `StreamRequestHandler.setup`): takes the channel the server
+   * opened for it (or opens one with the server's `headersTimeout`, `keepAliveTimeout`,
+   * `requestTimeout` and `sendTimeout`), applies {@link timeout}, and creates {@link rfile} and
+   * {@link wfile}.
    */
   setup(): void | Promise<void> {
     const server = this.server;
-    this.#channel = new Channel(this.request, server.platform, {
-      timeoutMs: this.timeout === null ? null : this.timeout * 1000,
-      headersTimeoutMs: limitMs(server.headersTimeout),
-      keepAliveTimeoutMs: limitMs(server.keepAliveTimeout),
-      requestTimeoutMs: limitMs(server.requestTimeout),
-      sendTimeoutMs: limitMs(server.sendTimeout),
-    });
-    this.rfile = new RequestBodyReader(this.#channel);
-    this.wfile = new ResponseWriter(this.#channel);
+    const channel = server.channelFor?.(this.request) ?? new Channel(this.request, server.platform, channelLimits(server));
+    channel.timeoutMs = this.timeout === null ? null : this.timeout * 1000;
+    this.#channel = channel;
+    this.rfile = new RequestBodyReader(channel);
+    this.wfile = new ResponseWriter(channel);
+  }
+
+  /**
+   * The connection's I/O channel, for subclasses that need more than {@link rfile} and
+   * {@link wfile} (CGI watches it for the client going away). Not in Python.
+   */
+  protected get channel(): Channel {
+    return this.#channel;
   }
 
   /**
@@ -272,47 +287,15 @@ export class BaseHTTPRequestHandler {
       if (!(error instanceof ProtocolError)) throw error;
       // The request body was malformed, cut short or stalled while the handler read it.
       this.closeConnection = true;
-      if (!channel.closed && channel.conn.ourState === "SEND_RESPONSE" && !this.#buffered) {
+      if (channel.canRespond && !this.#buffered) {
         this.sendError(error.status, error.message, error.explain);
       } else {
         this.logError("%s: %s", error.message, error.explain ?? "");
       }
     }
-    const completing = this.#completeResponse();
-    if (completing !== undefined) await completing;
-  }
-
-  /**
-   * Ends the response in the protocol state machine and prepares the connection for the next
-   * request; returns a promise only when an unread request body must be drained first.
-   */
-  #completeResponse(): Promise<void> | undefined {
-    const channel = this.#channel;
-    const conn = channel.conn;
     if (this.#buffered) this.flushHeaders();
-    if (channel.closed || (conn.ourState !== "SEND_RESPONSE" && conn.ourState !== "SEND_BODY")) {
-      this.closeConnection = true;
-      return;
-    }
-    if (!conn.endResponse(!this.closeConnection)) {
-      this.closeConnection = true;
-      return;
-    }
-    if (conn.theirState === "SEND_BODY") {
-      if (!conn.canDrain) {
-        this.closeConnection = true;
-        return;
-      }
-      return channel.drainBody(DRAIN_LIMIT).then((drained) => {
-        if (drained && conn.theirState === "DONE") conn.startNextCycle();
-        else this.closeConnection = true;
-      });
-    }
-    if (conn.theirState !== "DONE") {
-      this.closeConnection = true;
-      return;
-    }
-    conn.startNextCycle();
+    const reusable = channel.finishResponse(!this.closeConnection, DRAIN_LIMIT);
+    if (!(typeof reusable === "boolean" ? reusable : await reusable)) this.closeConnection = true;
   }
 
   /**
@@ -329,9 +312,10 @@ export class BaseHTTPRequestHandler {
     this.closeConnection = true;
     if (pending === null) return false;
     if (pending instanceof ProtocolError) {
-      this.requestline = pending.requestline;
-      if (pending.requestVersion !== undefined) this.requestVersion = pending.requestVersion;
-      this.command = pending.command;
+      const line = pending.line;
+      this.requestline = line.text;
+      if (line.version !== null) this.requestVersion = line.version;
+      this.command = line.method;
       if (pending.status === 0) return false;
       this.sendError(pending.status, pending.message, pending.explain);
       return false;
@@ -404,10 +388,7 @@ export class BaseHTTPRequestHandler {
   }
 
   #writeBody(body: Uint8Array): void {
-    const channel = this.#channel;
-    if (channel.closed) return;
-    channel.conn.sendBody(body);
-    channel.writeNow(body);
+    this.#channel.writeBodyNow(body);
   }
 
   /**
@@ -424,12 +405,11 @@ export class BaseHTTPRequestHandler {
   /**
    * Buffers the status line `<protocolVersion> <code> <message>` (nothing for HTTP/0.9);
    * `message` defaults to the code's phrase, `""` if unknown. Python's `send_response_only`.
-   * @throws {LocalProtocolError} if `message` contains CR, LF or NUL (CPython does not check).
+   * A message with CR, LF or NUL is refused when the head is written (see {@link flushHeaders}).
    */
   sendResponseOnly(code: number, message?: string | null): void {
     if (this.requestVersion === "HTTP/0.9") return;
     const reason = message ?? this.responses[code]?.[0] ?? "";
-    checkStatusLineText("reason phrase", reason);
     if (this.#status !== undefined) this.flushHeaders();
     this.#status = code;
     this.#reason = reason;
@@ -439,15 +419,13 @@ export class BaseHTTPRequestHandler {
 
   /**
    * Buffers the field line `<keyword>: <value>` (nothing for HTTP/0.9). A `Connection: close` or
-   * `Connection: keep-alive` also sets {@link closeConnection}. Python's `send_header`.
-   * @throws {LocalProtocolError} if `keyword` is not a token or `value` contains CR, LF or NUL
-   *   (CPython does not check: header injection).
+   * `Connection: keep-alive` also sets {@link closeConnection}. Python's `send_header`. A keyword
+   * that is not a token, or a value with CR, LF or NUL, is refused when the head is written (see
+   * {@link flushHeaders}).
    */
   sendHeader(keyword: string, value: string | number): void {
     const text = String(value);
     if (this.requestVersion !== "HTTP/0.9") {
-      checkFieldName(keyword);
-      checkFieldValue(text);
       this.#fields.push(keyword, text);
       this.#buffered = true;
     }
@@ -466,23 +444,27 @@ export class BaseHTTPRequestHandler {
     this.flushHeaders();
   }
 
-  /** Writes the buffered head, in one write, and empties the buffer (Python's `flush_headers`). */
+  /**
+   * Writes the buffered head, in one write, and empties the buffer (Python's `flush_headers`).
+   * @throws {LocalProtocolError} when a field-name is not a token, or a field-value, the reason
+   *   phrase or `protocolVersion` holds CR, LF or NUL (CPython writes them as they are: header
+   *   injection). The buffer is emptied all the same, so that an error response can follow.
+   */
   flushHeaders(): void {
     if (!this.#buffered) return;
-    const channel = this.#channel;
-    const bytes = channel.conn.sendHead({
+    const head = {
       version: this.#statusVersion,
       status: this.#status,
       reason: this.#reason,
       fields: this.#fields,
       complete: this.#ended,
       keepAlive: !this.closeConnection,
-    });
+    };
     this.#status = undefined;
     this.#fields = [];
     this.#ended = false;
     this.#buffered = false;
-    channel.writeNow(bytes);
+    this.#channel.sendHead(head);
   }
 
   /**

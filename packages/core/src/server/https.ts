@@ -5,9 +5,10 @@
  */
 
 import { utf8Decode } from "../http/chars.js";
-import { pyRepr } from "../http/pyformat.js";
-import { osErrorText } from "../oserror.js";
-import type { Address, ListenOptions, TLSConfigErrorCode } from "../platform.js";
+import { pyRepr } from "../http/repr.js";
+import { pemBlocks } from "../platform/tls.js";
+import type { Address, ListenOptions, TLSConfigErrorCode } from "../platform/types.js";
+import { osErrorText } from "../python/oserror.js";
 import type { BaseHTTPRequestHandler, RequestHandlerClass } from "./handler.js";
 import { HTTPServer, ThreadingMixIn } from "./server.js";
 
@@ -89,35 +90,6 @@ export interface HTTPSServerOptions {
   password?: TLSPassword | null;
   /** ALPN protocols offered, most preferred first (default `["http/1.1"]`). */
   alpnProtocols?: string[] | null;
-}
-
-/** One PEM block: `-----BEGIN <label>-----` … `-----END <label>-----`. */
-export interface PEMBlock {
-  /** The label, e.g. `CERTIFICATE`, `PRIVATE KEY`, `EC PRIVATE KEY`. */
-  label: string;
-  /** The block, from its BEGIN line to its END line, with a final newline. */
-  text: string;
-  /** An encrypted private key (`ENCRYPTED PRIVATE KEY`, or `Proc-Type: 4,ENCRYPTED` inside). */
-  encrypted: boolean;
-}
-
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
-
-/**
- * The PEM blocks of `text`, in order; text between blocks (comments, `Bag Attributes`) is
- * skipped. Runtime-agnostic; adapters may use it to split a certificate chain.
- */
-export function pemBlocks(text: string): PEMBlock[] {
-  const blocks: PEMBlock[] = [];
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    const label = m[1];
-    blocks.push({
-      label,
-      text: m[0].replace(/\r\n/g, "\n") + "\n",
-      encrypted: label === "ENCRYPTED PRIVATE KEY" || /^Proc-Type:\s*4,\s*ENCRYPTED/m.test(m[2]),
-    });
-  }
-  return blocks;
 }
 
 /** What {@link loadCertChain} hands to the platform's TLS listener. */
@@ -248,7 +220,7 @@ function configError(error: unknown, certfile: string, keyfile: string): unknown
  * {@link handleHandshakeError}.
  *
  * Source: Python docs, `http.server.HTTPSServer`, `ssl.SSLContext.load_cert_chain`;
- * cpython-behaviour.md §6.1.
+ * docs/cpython.md §6.1.
  */
 export class HTTPSServer extends HTTPServer {
   /** Path of the certificate chain file (Python's `certfile`). */

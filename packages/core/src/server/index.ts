@@ -1,21 +1,13 @@
 /**
- * Python's `http.server` API on the platform interfaces.
+ * Python's `http.server` classes on the platform interfaces.
  * @module
  */
-export {
-  Channel,
-  ConnectionClosedError,
-  RequestBodyReader,
-  ResponseWriter,
-  SendTimeoutError,
-  SocketTimeoutError,
-  channelOf,
-  type ChannelOptions,
-} from "./channel.js";
-export { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate, parseHTTPDate } from "./dates.js";
+export { Channel, ConnectionClosedError, SendTimeoutError, SocketTimeoutError, type BodyEvent, type ChannelOptions } from "./channel.js";
+export { RequestBodyReader, ResponseWriter } from "./files.js";
 export {
   BaseHTTPRequestHandler,
   RESPONSES,
+  channelLimits,
   escapeControlCharacters,
   type HandlerServer,
   type MessageClassType,
@@ -27,21 +19,10 @@ export {
   SSLError,
   ThreadingHTTPSServer,
   loadCertChain,
-  pemBlocks,
   type CertChain,
   type HTTPSServerOptions,
-  type PEMBlock,
   type SSLErrorReason,
   type TLSPassword,
 } from "./https.js";
-export {
-  BytesIO,
-  FileSource,
-  SimpleHTTPRequestHandler,
-  type ReadableSource,
-  type SimpleHTTPRequestHandlerOptions,
-} from "./simple.js";
+export { BytesIO, FileSource, SimpleHTTPRequestHandler, statOrNull, type ReadableSource, type SimpleHTTPRequestHandlerOptions } from "./simple.js";
 export { CGIHTTPRequestHandler, urlCollapsePath, warnCGIDeprecated } from "./cgi.js";
-export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
-export { joinPath, normpath, quote, redirectPath, unquote, unquoteLenient, urlsplit, urlunsplit, type SplitResult } from "./urls.js";
-export { checkTLSConfig, tlsConfigError, type TLSCheckCrypto } from "./tlsconfig.js";

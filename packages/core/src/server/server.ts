@@ -4,11 +4,17 @@
  * @module
  */
 
-import { pyRepr } from "../http/pyformat.js";
-import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type Timer, getPlatform } from "../platform.js";
-import { channelOf } from "./channel.js";
-import { formatLogDate } from "./dates.js";
-import { type BaseHTTPRequestHandler, type HandlerServer, type RequestHandlerClass, escapeControlCharacters } from "./handler.js";
+import { pyRepr } from "../http/repr.js";
+import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type Timer, getPlatform } from "../platform/types.js";
+import { formatLogDate } from "../python/dates.js";
+import { Channel } from "./channel.js";
+import {
+  type BaseHTTPRequestHandler,
+  type HandlerServer,
+  type RequestHandlerClass,
+  channelLimits,
+  escapeControlCharacters,
+} from "./handler.js";
 
 /** Events of one kind closer together than this (milliseconds) form one burst, logged once. */
 const BURST_GAP_MS = 2000;
@@ -49,7 +55,7 @@ export function defaultMaxConnections(descriptorLimit: number | null): number {
  * IPv6 and IPv4.
  *
  * Source: Python docs, `http.server.HTTPServer`, `socketserver.BaseServer`/`TCPServer`;
- * cpython-behaviour.md §6.
+ * docs/cpython.md §6.
  */
 export class HTTPServer implements HandlerServer {
   /** Python's `allow_reuse_address` (SO_REUSEADDR; runtimes set it on POSIX anyway). */
@@ -122,7 +128,8 @@ export class HTTPServer implements HandlerServer {
   #shutdownRequested = false;
   #shutdownWaiters: (() => void)[] = [];
   #closed = false;
-  readonly #active = new Set<Socket>();
+  /** The connections being handled, and their channels. */
+  readonly #channels = new Map<Socket, Channel>();
   #drained: (() => void) | null = null;
   readonly #acceptBurst = new Burst();
   readonly #limitBurst = new Burst();
@@ -199,7 +206,7 @@ export class HTTPServer implements HandlerServer {
       return;
     }
     const cap = this.maxConnections;
-    if (typeof cap === "number" && cap > 0 && this.#active.size + this.#queue.length >= cap) {
+    if (typeof cap === "number" && cap > 0 && this.#channels.size + this.#queue.length >= cap) {
       socket.destroy();
       if (this.#limitBurst.first(this.platform.now())) this.handleConnectionLimit(socket.remoteAddress);
       return;
@@ -304,8 +311,16 @@ export class HTTPServer implements HandlerServer {
       this.shutdownRequest(socket);
       return;
     }
-    this.#active.add(socket);
+    this.#channels.set(socket, new Channel(socket, this.platform, channelLimits(this)));
     await this.processRequest(socket, clientAddress);
+  }
+
+  /**
+   * The channel this server opened for a connection it is handling: the handler reads and
+   * writes through it (`BaseHTTPRequestHandler.setup`). Not in Python.
+   */
+  channelFor(request: Socket): Channel | undefined {
+    return this.#channels.get(request);
   }
 
   /** Return `false` to refuse a connection (Python's `verify_request`). */
@@ -339,14 +354,14 @@ export class HTTPServer implements HandlerServer {
 
   /** Closes a connection gracefully (Python's `shutdown_request`). */
   shutdownRequest(request: Socket): void {
-    this.#active.delete(request);
     this.closeRequest(request);
-    if (this.#active.size === 0 && this.#drained !== null) this.#drained();
+    this.#channels.delete(request);
+    if (this.#channels.size === 0 && this.#drained !== null) this.#drained();
   }
 
-  /** Closes a connection (Python's `close_request`). */
+  /** Closes a connection: its channel sends what is queued, then FIN (Python's `close_request`). */
   closeRequest(request: Socket): void {
-    const channel = channelOf(request);
+    const channel = this.#channels.get(request);
     if (channel !== undefined) channel.close();
     else request.destroy();
   }
@@ -409,11 +424,11 @@ export class HTTPServer implements HandlerServer {
       this.#queueWaiter = null;
       waiter(null);
     }
-    for (const socket of this.#active) channelOf(socket)?.stopWhenIdle();
+    for (const channel of this.#channels.values()) channel.stopWhenIdle();
     const listener = this.#listener;
     this.#listener = null;
     if (listener !== null) await listener.close();
-    if (this.#active.size === 0) return;
+    if (this.#channels.size === 0) return;
     await new Promise<void>((resolve) => {
       const timer = this.platform.setTimer(Math.max(0, this.shutdownTimeout) * 1000, () => resolve());
       this.#drained = () => {
@@ -422,11 +437,7 @@ export class HTTPServer implements HandlerServer {
       };
     });
     this.#drained = null;
-    for (const socket of this.#active) {
-      const channel = channelOf(socket);
-      if (channel !== undefined) channel.abort();
-      else socket.destroy();
-    }
+    for (const channel of this.#channels.values()) channel.abort();
   }
 
   /** Closes the server (`await using httpd = new HTTPServer(…)`); Python's `__exit__`. */

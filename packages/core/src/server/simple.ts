@@ -4,14 +4,14 @@
  */
 
 import { utf8Encode } from "../http/chars.js";
-import { htmlEscape } from "../http/pyformat.js";
-import type { Address, FileHandle, FileStat, Socket } from "../platform.js";
-import { parseHTTPDate } from "./dates.js";
+import type { Address, FileHandle, FileStat, FileSystem, Socket } from "../platform/types.js";
+import { parseHTTPDate } from "../python/dates.js";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "../python/mimetypes.js";
+import { outOfDescriptors } from "../python/oserror.js";
+import { htmlEscape } from "../python/pyformat.js";
+import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "../python/urls.js";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./channel.js";
 import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.js";
-import { DEFAULT_EXTENSIONS_MAP, guessType } from "./mimetypes.js";
-import { outOfDescriptors } from "../oserror.js";
-import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "./urls.js";
 
 /** Something `copyfile` can copy from: an open file or an in-memory page. */
 export interface ReadableSource {
@@ -41,12 +41,12 @@ export class BytesIO implements ReadableSource {
 }
 
 /**
- * An open file read from the start up to the size it had when opened, so that a file growing
- * while it is sent never overruns the `Content-Length` already sent.
+ * An open file read from the start up to the size its `stat` gave (the size sent as
+ * `Content-Length`), so that a file growing while it is sent never overruns it.
  */
 export class FileSource implements ReadableSource {
   readonly #handle: FileHandle;
-  /** The file's `fstat` at open time. */
+  /** The file's `stat`, made before it was opened (the size and time sent). */
   readonly stat: FileStat;
   #pos = 0;
   constructor(handle: FileHandle, stat: FileStat) {
@@ -95,7 +95,7 @@ const RETRY_AFTER_SECONDS = "1";
  * No request can reach outside {@link directory} through its path (`..`, encoded or not, is
  * resolved lexically); symbolic links inside the directory are followed, as in Python.
  *
- * Source: Python docs, `http.server.SimpleHTTPRequestHandler`; cpython-behaviour.md §4.
+ * Source: Python docs, `http.server.SimpleHTTPRequestHandler`; docs/cpython.md §4.
  */
 export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   override serverVersion = "SimpleHTTP/0.6";
@@ -274,7 +274,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       let displayname = name;
       let linkname = name;
       // A link to a directory shows `name@` but links to `name/`, as in Python.
-      const isDir = entry.isSymbolicLink ? await isDirectory(fs, joinPath(path, name)) : entry.isDirectory;
+      const isDir = entry.isSymbolicLink ? ((await statOrNull(fs, joinPath(path, name)))?.isDirectory ?? false) : entry.isDirectory;
       if (isDir) {
         displayname = name + "/";
         linkname = name + "/";
@@ -333,16 +333,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 }
 
-async function isDirectory(fs: { stat(path: string): Promise<FileStat> }, path: string): Promise<boolean> {
-  try {
-    return (await fs.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
 /** `stat(path)`, or `null` when it fails (no such file, no permission, …). */
-async function statOrNull(fs: { stat(path: string): Promise<FileStat> }, path: string): Promise<FileStat | null> {
+export async function statOrNull(fs: FileSystem, path: string): Promise<FileStat | null> {
   try {
     return await fs.stat(path);
   } catch {

@@ -1,13 +1,43 @@
 /**
- * The check every platform makes of a TLS configuration before it listens (the contract of
- * `TLSListenOptions`), written once: each problem gets its own code, so the core reports the
- * same `SSLError` on every runtime. The runtime's crypto module is passed in (Node, Bun and Deno
- * all provide `node:crypto`), keeping this module free of runtime APIs.
+ * TLS material for adapters and the core: PEM blocks, and the check every platform makes of a TLS
+ * configuration before it listens (the contract of `TLSListenOptions`), written once: each
+ * problem gets its own code, so the core reports the same `SSLError` on every runtime. The
+ * runtime's crypto module is passed in (Node, Bun and Deno all provide `node:crypto`), keeping
+ * this module free of runtime APIs.
  * @module
  */
 
-import type { TLSConfigErrorCode, TLSListenOptions } from "../platform.js";
-import { pemBlocks } from "./https.js";
+import type { TLSConfigErrorCode, TLSListenOptions } from "./types.js";
+
+/** One PEM block: `-----BEGIN <label>-----` … `-----END <label>-----`. */
+export interface PEMBlock {
+  /** The label, e.g. `CERTIFICATE`, `PRIVATE KEY`, `EC PRIVATE KEY`. */
+  label: string;
+  /** The block, from its BEGIN line to its END line, with a final newline. */
+  text: string;
+  /** An encrypted private key (`ENCRYPTED PRIVATE KEY`, or `Proc-Type: 4,ENCRYPTED` inside). */
+  encrypted: boolean;
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+
+/**
+ * The PEM blocks of `text`, in order; text between blocks (comments, `Bag Attributes`) is
+ * skipped. Runtime-agnostic; adapters may use it to split a certificate chain.
+ */
+export function pemBlocks(text: string): PEMBlock[] {
+  const blocks: PEMBlock[] = [];
+  for (const m of text.matchAll(PEM_BLOCK)) {
+    const label = m[1];
+    blocks.push({
+      label,
+      text: m[0].replace(/\r\n/g, "\n") + "\n",
+      encrypted: label === "ENCRYPTED PRIVATE KEY" || /^Proc-Type:\s*4,\s*ENCRYPTED/m.test(m[2]),
+    });
+  }
+  return blocks;
+}
+
 
 /** The parts of `node:crypto` the check uses. */
 export interface TLSCheckCrypto {

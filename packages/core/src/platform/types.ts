@@ -138,11 +138,17 @@ export interface Socket {
   /** Starts delivering events. Called once; before it, received bytes stay queued in the runtime. */
   start(events: SocketEvents): void;
   /**
-   * Queues bytes for sending. Returns `false` when the queue is over its high-water mark: wait for
-   * {@link SocketEvents.drain} before writing much more. Bytes written after {@link end} or
-   * {@link destroy} are dropped.
+   * Queues bytes for sending: `chunk`, then `more` if given, in order. Returns `false` when the
+   * queue is over its high-water mark: wait for {@link SocketEvents.drain} before writing much
+   * more. Bytes written after {@link end} or {@link destroy} are dropped. The arrays are handed
+   * over: the adapter may keep them until sent.
+   *
+   * Batching is the core's job, done once: it joins the small writes of a response into one
+   * chunk, and passes a head with the start of a large body as `chunk` and `more`. The adapter
+   * sends what it is given at once — both arrays in one system call where the runtime can (a
+   * vectored write) — and never waits to gather more.
    */
-  write(chunk: Uint8Array): boolean;
+  write(chunk: Uint8Array, more?: Uint8Array): boolean;
   /**
    * Bytes queued by {@link write} and not yet handed to the kernel. The core watches it to tell a
    * slow client (the queue shrinks) from one that reads nothing (`sendTimeout`).
@@ -183,8 +189,6 @@ export interface DirEntry {
 
 /** An open file. */
 export interface FileHandle {
-  /** `fstat` of the open file. */
-  stat(): Promise<FileStat>;
   /**
    * Reads up to `length` bytes at byte offset `position`; resolves with a new array of the bytes
    * read, shorter only at end of file (empty there).

@@ -1,0 +1,17 @@
+/**
+ * `@httpserver/core/platform`: what an adapter implements and the helpers adapters share. A user
+ * of the server classes does not need it; a runtime adapter is written against it.
+ * @module
+ */
+export { allocBytes } from "../http/chars.js";
+export {
+  CLIENT_GONE_ACCEPT_ERRORS,
+  WRITE_HIGH_WATER_MARK,
+  acceptBackoff,
+  descriptorLimitFromProcLimits,
+  listenDualStack,
+  noIPv6,
+} from "./listen.js";
+export { readableChunks, type ChunkReader } from "./streams.js";
+export { checkTLSConfig, pemBlocks, tlsConfigError, type PEMBlock, type TLSCheckCrypto } from "./tls.js";
+export * from "./types.js";
