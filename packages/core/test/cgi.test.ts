@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { urlCollapsePath } from "../src/server/cgi.js";
+import { urlCollapsePath } from "../src/python/urls.js";
 import { runPython } from "./python.js";
 
 /** `Lib/test/test_httpservers.py` `test_url_collapse_path` (3.13), verbatim; `null`: IndexError. */

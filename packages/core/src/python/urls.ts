@@ -1,10 +1,12 @@
 /**
  * The parts of Python's `urllib.parse` and `posixpath` that `SimpleHTTPRequestHandler` relies
- * on, with Python's exact results: `unquote`, `quote`, `urlsplit`, `urlunsplit`, `normpath`.
+ * on, with Python's exact results: `unquote`, `quote`, `urlsplit`, `urlunsplit`, `normpath`,
+ * `http.server._url_collapse_path`.
  * @module
  */
 
 import { utf8Decode, utf8DecodeStrict, utf8Encode } from "../http/chars.js";
+import { pyRepr } from "../http/repr.js";
 
 const HEX = "0123456789ABCDEF";
 
@@ -208,4 +210,34 @@ export function redirectPath(path: string): string {
   let p = path.includes("\\") ? path.replaceAll("\\", "%5C") : path;
   if (p.startsWith("//")) p = "/" + p.replace(/^\/+/, "");
   return p;
+}
+
+/**
+ * Python's `_url_collapse_path(path)`: the query split off, the path percent-decoded, empty and
+ * `.` segments dropped and `..` resolved, the query put back. The result always starts with `/`
+ * (`""` gives `"//"`, as in Python).
+ * @throws {RangeError} when `..` climbs above the root (Python raises `IndexError`).
+ */
+export function urlCollapsePath(path: string): string {
+  const q = path.indexOf("?");
+  const query = q < 0 ? "" : path.slice(q + 1);
+  const pathParts = unquote(q < 0 ? path : path.slice(0, q)).split("/");
+  const headParts: string[] = [];
+  const tooManyDots = () => new RangeError(`too many '..' in ${pyRepr(path)}`);
+  for (const part of pathParts.slice(0, -1)) {
+    if (part === "..") {
+      if (headParts.pop() === undefined) throw tooManyDots();
+    } else if (part !== "" && part !== ".") {
+      headParts.push(part);
+    }
+  }
+  let tailPart = pathParts.pop()!;
+  if (tailPart === "..") {
+    if (headParts.pop() === undefined) throw tooManyDots();
+    tailPart = "";
+  } else if (tailPart === ".") {
+    tailPart = "";
+  }
+  if (query !== "") tailPart = `${tailPart}?${query}`;
+  return `/${headParts.join("/")}/${tailPart}`;
 }

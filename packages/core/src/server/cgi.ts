@@ -9,39 +9,10 @@ import { ProtocolError } from "../http/errors.js";
 import { pyRepr } from "../http/repr.js";
 import type { Platform, SpawnOptions, Subprocess } from "../platform/types.js";
 import { outOfDescriptors } from "../python/oserror.js";
-import { joinPath, unquote } from "../python/urls.js";
-import { ConnectionClosedError } from "./channel.js";
+import { decodeBase64Lenient } from "../python/base64.js";
+import { joinPath, unquote, urlCollapsePath } from "../python/urls.js";
+import { ConnectionClosedError } from "./errors.js";
 import { type ReadableSource, SimpleHTTPRequestHandler, statOrNull } from "./simple.js";
-
-/**
- * Python's `_url_collapse_path(path)`: the query split off, the path percent-decoded, empty and
- * `.` segments dropped and `..` resolved, the query put back. The result always starts with `/`
- * (`""` gives `"//"`, as in Python).
- * @throws {RangeError} when `..` climbs above the root (Python raises `IndexError`).
- */
-export function urlCollapsePath(path: string): string {
-  const q = path.indexOf("?");
-  const query = q < 0 ? "" : path.slice(q + 1);
-  const pathParts = unquote(q < 0 ? path : path.slice(0, q)).split("/");
-  const headParts: string[] = [];
-  const tooManyDots = () => new RangeError(`too many '..' in ${pyRepr(path)}`);
-  for (const part of pathParts.slice(0, -1)) {
-    if (part === "..") {
-      if (headParts.pop() === undefined) throw tooManyDots();
-    } else if (part !== "" && part !== ".") {
-      headParts.push(part);
-    }
-  }
-  let tailPart = pathParts.pop()!;
-  if (tailPart === "..") {
-    if (headParts.pop() === undefined) throw tooManyDots();
-    tailPart = "";
-  } else if (tailPart === ".") {
-    tailPart = "";
-  }
-  if (query !== "") tailPart = `${tailPart}?${query}`;
-  return `/${headParts.join("/")}/${tailPart}`;
-}
 
 /** Bytes of a script's standard error logged per request; the rest is counted, not logged. */
 const STDERR_LOG_LIMIT = 64 * 1024;
@@ -79,49 +50,6 @@ const SIGNAL_NUMBERS: Record<string, number> = {
 
 /** Python's `str.split()` white space, for the Latin-1 text of a field value. */
 const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0]+/;
-
-const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/**
- * Python's `base64.decodebytes` (`binascii.a2b_base64`, non-strict): characters outside the
- * alphabet are skipped, decoding stops at complete padding; `null` where Python raises
- * `binascii.Error` (a final group of 1 character, or missing padding).
- */
-function decodeBase64Lenient(text: string): Uint8Array | null {
-  const out: number[] = [];
-  let quadPos = 0;
-  let left = 0;
-  let pads = 0;
-  for (const ch of text) {
-    if (ch === "=") {
-      if (quadPos >= 2 && quadPos + ++pads >= 4) return Uint8Array.from(out);
-      continue;
-    }
-    const v = BASE64_ALPHABET.indexOf(ch);
-    if (v < 0 || ch.length !== 1) continue;
-    pads = 0;
-    switch (quadPos) {
-      case 0:
-        left = v;
-        quadPos = 1;
-        break;
-      case 1:
-        out.push(((left << 2) | (v >> 4)) & 0xff);
-        left = v & 0x0f;
-        quadPos = 2;
-        break;
-      case 2:
-        out.push(((left << 4) | (v >> 2)) & 0xff);
-        left = v & 0x03;
-        quadPos = 3;
-        break;
-      default:
-        out.push(((left << 6) | v) & 0xff);
-        quadPos = 0;
-    }
-  }
-  return quadPos === 0 ? Uint8Array.from(out) : null;
-}
 
 /** The uid and gid of `nobody` from /etc/passwd, else 65534 (cached per platform). */
 const nobodyCache = new WeakMap<Platform, { uid: number; gid: number }>();

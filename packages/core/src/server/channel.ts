@@ -2,8 +2,8 @@
  * A `Channel` binds one platform {@link Socket} to one sans-IO {@link ServerConnection} and owns
  * it: received bytes go into the connection and come out as events (promises); response heads,
  * body bytes and the end of a response go through the connection (which checks and frames them)
- * to the socket, with backpressure. It is the one layer that batches small writes, and it bounds
- * every wait in time.
+ * to the socket, with backpressure (small writes are batched by its {@link BatchedWriter}, the
+ * one layer that does), and it bounds every wait in time.
  * @module
  */
 
@@ -14,44 +14,9 @@ import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/even
 import { lineContext } from "../http/headreader.js";
 import type { ResponseHead } from "../http/response.js";
 import type { Platform, Socket, Timer } from "../platform/types.js";
-
-/**
- * The client closed the connection while the server was still writing (Python's
- * `BrokenPipeError` / `ConnectionResetError`).
- */
-export class ConnectionClosedError extends Error {
-  override readonly name = "ConnectionClosedError";
-  constructor(message = "connection closed by the peer") {
-    super(message);
-  }
-}
-
-/**
- * A socket operation did not make progress within the handler's `timeout` (Python's
- * `TimeoutError('timed out')`, raised by a socket with a timeout).
- */
-export class SocketTimeoutError extends Error {
-  override readonly name = "TimeoutError";
-  constructor() {
-    super("timed out");
-  }
-  /** Python's `repr()` of the exception, as CPython logs it. */
-  override toString(): string {
-    return "TimeoutError('timed out')";
-  }
-}
-
-/**
- * The client took none of the response for the server's `sendTimeout`: the response is aborted
- * (nginx's `send_timeout`). Not in Python, whose sockets wait forever by default.
- */
-export class SendTimeoutError extends Error {
-  override readonly name = "SendTimeoutError";
-  /** @param seconds the `sendTimeout` that passed. */
-  constructor(readonly seconds: number) {
-    super(`no progress sending the response for ${seconds} s`);
-  }
-}
+import { BatchedWriter } from "./batching.js";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
+import { BODY_WAIT, HEAD_WAIT, NO_WAIT, TimeLimits } from "./timelimits.js";
 
 /** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds (`null`: no limit). */
 export interface ChannelOptions extends ConnectionLimits {
@@ -75,18 +40,6 @@ export interface ChannelOptions extends ConnectionLimits {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-/**
- * Small writes made one after another (a head, then a small body) are joined into one socket
- * write up to this many bytes: one system call and one TCP segment per small response.
- */
-const COALESCE_BYTES = 16 * 1024;
-/** The ECMAScript host's microtask queue (HTML's `queueMicrotask`, in every runtime). */
-const queueMicrotask = (globalThis as unknown as { queueMicrotask(fn: () => void): void }).queueMicrotask;
-
-/** What a read wait is for: nothing, the next request head, or body bytes. */
-const NO_WAIT = 0;
-const HEAD_WAIT = 1;
-const BODY_WAIT = 2;
 
 /** How a read wait ended when its deadline passed. */
 type ReadExpiry = SocketTimeoutError | ProtocolError | null;
@@ -112,12 +65,7 @@ export class Channel {
   readonly #platform: Platform;
   readonly #highWater: number;
   readonly #lingerMs: number;
-  /** Inactivity timeout in milliseconds, or `null` (Python's handler `timeout`). */
-  timeoutMs: number | null;
-  readonly #headersMs: number | null;
-  readonly #keepAliveMs: number | null;
-  readonly #requestMs: number | null;
-  readonly #sendMs: number | null;
+  readonly #limits: TimeLimits;
 
   #dataWaiter: (() => void) | null = null;
   #drainWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
@@ -129,25 +77,10 @@ export class Channel {
   #stopWhenIdle = false;
   #lingerTimer: Timer | null = null;
   #closeListeners = new Set<() => void>();
-  #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
-  #flushQueued = false;
-  readonly #flushTask = () => {
-    this.#flushQueued = false;
-    this.#send(null);
-  };
+  readonly #out: BatchedWriter;
 
-  /** The read wait under way: {@link NO_WAIT}, {@link HEAD_WAIT} or {@link BODY_WAIT}. */
-  #readWait = NO_WAIT;
-  /** When the read wait began or bytes last arrived (ms since the epoch). */
-  #readSince = 0;
-  /** When the head being waited for started (accept, or its first byte); -1 while idle. */
-  #headStart: number;
   /** Ends the read wait when its deadline passes. */
   #readExpire: ((expiry: ReadExpiry) => void) | null = null;
-  /** When the drain wait began or the queue last shrank; the queue size then. */
-  #writeSince = 0;
-  #writeQueued = 0;
   #timer: Timer | null = null;
   #timerAt = Infinity;
   readonly #onTimer = () => this.#checkDeadlines();
@@ -159,23 +92,24 @@ export class Channel {
     this.socket = socket;
     this.#platform = platform;
     this.#conn = new ServerConnection(options);
+    this.#out = new BatchedWriter(socket, () => this.#drainPromise === null);
     this.#highWater = options.readHighWaterMark ?? 65536;
     this.#lingerMs = options.lingerMs ?? 2000;
-    this.timeoutMs = options.timeoutMs ?? null;
-    this.#headersMs = options.headersTimeoutMs ?? null;
-    this.#keepAliveMs = options.keepAliveTimeoutMs ?? null;
-    this.#requestMs = options.requestTimeoutMs ?? null;
-    this.#sendMs = options.sendTimeoutMs ?? null;
-    // The first request's head counts from the accept.
-    this.#headStart = platform.now();
+    this.#limits = new TimeLimits(
+      {
+        headersMs: options.headersTimeoutMs ?? null,
+        keepAliveMs: options.keepAliveTimeoutMs ?? null,
+        requestMs: options.requestTimeoutMs ?? null,
+        sendMs: options.sendTimeoutMs ?? null,
+      },
+      platform.now(),
+    );
+    this.#limits.pythonMs = options.timeoutMs ?? null;
     socket.start({
       data: (chunk) => {
         if (this.#discard) return;
         this.#conn.receiveData(chunk);
-        if (this.#readWait !== NO_WAIT) {
-          this.#readSince = this.#platform.now();
-          if (this.#headStart < 0) this.#headStart = this.#readSince;
-        }
+        if (this.#limits.wait !== NO_WAIT) this.#limits.received(this.#platform.now());
         const waiter = this.#dataWaiter;
         if (waiter !== null) {
           this.#dataWaiter = null;
@@ -210,6 +144,15 @@ export class Channel {
         }
       },
     });
+  }
+
+  /** Inactivity timeout of reads and writes in milliseconds, or `null` (the handler's `timeout`). */
+  get timeoutMs(): number | null {
+    return this.#limits.pythonMs;
+  }
+
+  set timeoutMs(ms: number | null) {
+    this.#limits.pythonMs = ms;
   }
 
   /** True once the socket is closed: nothing more can be read or written. */
@@ -261,16 +204,15 @@ export class Channel {
    * deadline passes first. Resumes a paused socket. The one place a read wait begins.
    */
   #awaitData(kind: number, waiter: () => void, expire: (expiry: ReadExpiry) => void): void {
-    this.#readWait = kind;
-    this.#readSince = this.#platform.now();
+    this.#limits.beginRead(kind, this.#platform.now());
     this.#readExpire = expire;
     this.#dataWaiter = waiter;
-    this.#schedule(this.#readDeadline());
+    this.#schedule(this.#limits.readDeadline());
     this.#resumeReading();
   }
 
   #endReadWait(): void {
-    this.#readWait = NO_WAIT;
+    this.#limits.endRead();
     this.#readExpire = null;
   }
 
@@ -290,8 +232,7 @@ export class Channel {
     } catch (error) {
       return Promise.reject(error);
     }
-    // After the first request, a head starts with its first byte (or now, if part of it is here).
-    if (this.requestCount > 0) this.#headStart = this.#conn.bufferedBytes > 0 ? this.#platform.now() : -1;
+    this.#limits.awaitHead(this.#platform.now(), this.#conn.bufferedBytes > 0, this.requestCount === 0);
     return new Promise((resolve, reject) => {
       const expire = (expiry: ReadExpiry) => {
         if (expiry instanceof SocketTimeoutError) reject(expiry);
@@ -405,50 +346,28 @@ export class Channel {
 
   // -- Time limits --
 
-  /**
-   * When the read wait under way must end (ms since the epoch): the earlier of Python's inactivity
-   * `timeout` and the wait's own limit (the head's, the idle connection's or the body's).
-   */
-  #readDeadline(): number {
-    let at = Infinity;
-    if (this.#readWait === HEAD_WAIT) {
-      if (this.#headStart >= 0) {
-        if (this.#headersMs !== null) at = this.#headStart + this.#headersMs;
-      } else if (this.#keepAliveMs !== null) {
-        at = this.#readSince + this.#keepAliveMs;
-      }
-    } else if (this.#readWait === BODY_WAIT && this.#requestMs !== null) {
-      at = this.#readSince + this.#requestMs;
-    }
-    if (this.timeoutMs !== null && this.#readSince + this.timeoutMs < at) at = this.#readSince + this.timeoutMs;
-    return at;
-  }
-
   /** What the read wait ends with at its deadline (see {@link ChannelOptions}). */
   #readExpiry(): ReadExpiry {
-    const python = this.timeoutMs === null ? Infinity : this.#readSince + this.timeoutMs;
-    if (python <= this.#readDeadline()) return new SocketTimeoutError();
-    if (this.#readWait === BODY_WAIT) {
-      const request = this.#conn.request;
-      return new ProtocolError(
-        408,
-        "BODY_TIMEOUT",
-        "Request Timeout",
-        `The request body stalled for more than ${seconds(this.#requestMs!)} s.`,
-        request === null ? undefined : lineContext(request),
-      );
+    const limits = this.#limits;
+    switch (limits.readExpiry(this.#conn.bufferedBytes > 0)) {
+      case "python":
+        return new SocketTimeoutError();
+      case "body": {
+        const request = this.#conn.request;
+        return new ProtocolError(
+          408,
+          "BODY_TIMEOUT",
+          "Request Timeout",
+          `The request body stalled for more than ${limits.seconds("requestMs")} s.`,
+          request === null ? undefined : lineContext(request),
+        );
+      }
+      case "head":
+        return new ProtocolError(408, "HEADERS_TIMEOUT", "Request Timeout", `The request head did not arrive within ${limits.seconds("headersMs")} s.`);
+      default:
+        // Nothing of a next request came: close without an answer.
+        return null;
     }
-    // Nothing of a next request came: close without an answer. Part of one: 408.
-    if (this.#conn.bufferedBytes === 0) return null;
-    return new ProtocolError(408, "HEADERS_TIMEOUT", "Request Timeout", `The request head did not arrive within ${seconds(this.#headersMs!)} s.`);
-  }
-
-  /** When the drain wait under way must end, or `Infinity`. */
-  #writeDeadline(): number {
-    if (this.#drainWaiter === null) return Infinity;
-    let limit = this.#sendMs ?? Infinity;
-    if (this.timeoutMs !== null && this.timeoutMs < limit) limit = this.timeoutMs;
-    return this.#writeSince + limit;
   }
 
   /** Arms the connection's timer for `at` unless it is armed for that or earlier already. */
@@ -471,7 +390,8 @@ export class Channel {
     this.#timerAt = Infinity;
     if (this.#closed) return;
     const now = this.#platform.now();
-    if (this.#readWait !== NO_WAIT && this.#readDeadline() <= now) {
+    const limits = this.#limits;
+    if (limits.readDeadline() <= now) {
       const expire = this.#readExpire!;
       const expiry = this.#readExpiry();
       this.#dataWaiter = null;
@@ -482,17 +402,12 @@ export class Channel {
     }
     if (this.#drainWaiter !== null) {
       // Bytes leaving the queue are progress, even before a drain event.
-      const queued = this.socket.bufferedAmount;
-      if (queued < this.#writeQueued) {
-        this.#writeSince = now;
-        this.#writeQueued = queued;
-      }
-      if (this.#writeDeadline() <= now) {
-        const python = this.timeoutMs !== null && this.timeoutMs <= (this.#sendMs ?? Infinity);
-        this.#rejectDrain(python ? new SocketTimeoutError() : new SendTimeoutError(seconds(this.#sendMs!)));
+      limits.sendProgress(now, this.socket.bufferedAmount);
+      if (limits.writeDeadline(true) <= now) {
+        this.#rejectDrain(limits.writeExpiry() === "python" ? new SocketTimeoutError() : new SendTimeoutError(limits.seconds("sendMs")));
       }
     }
-    this.#schedule(Math.min(this.#readWait === NO_WAIT ? Infinity : this.#readDeadline(), this.#writeDeadline()));
+    this.#schedule(Math.min(limits.readDeadline(), limits.writeDeadline(this.#drainWaiter !== null)));
   }
 
   // -- Writing --
@@ -505,7 +420,7 @@ export class Channel {
    */
   sendHead(head: ResponseHead): void {
     const bytes = this.#conn.sendHead(head);
-    this.#queue(bytes);
+    if (!this.#closed && !this.#closing) this.#out.queue(bytes);
   }
 
   /**
@@ -516,7 +431,7 @@ export class Channel {
   writeBodyNow(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
     this.#conn.sendBody(bytes);
-    return this.#queue(bytes);
+    return this.#out.queue(bytes);
   }
 
   /**
@@ -528,68 +443,17 @@ export class Channel {
   writeBody(bytes: Uint8Array): Promise<void> {
     if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
     this.#conn.sendBody(bytes);
-    let ok: boolean;
-    if (this.#pending.length > 0 && this.#pendingBytes + bytes.length <= COALESCE_BYTES) {
-      this.#pending.push(bytes);
-      this.#pendingBytes += bytes.length;
-      ok = this.#send(null);
-    } else {
-      ok = this.#send(bytes);
-    }
-    return ok ? RESOLVED : this.#awaitDrain();
-  }
-
-  /**
-   * Queues bytes: small ones are held until the current run of synchronous code and microtasks
-   * ends (or the next larger write), so that a head and a small body leave in one socket write.
-   */
-  #queue(bytes: Uint8Array): boolean {
-    if (this.#closed || this.#closing) return false;
-    const n = bytes.length;
-    if (n >= COALESCE_BYTES) return this.#send(bytes);
-    this.#pending.push(bytes);
-    this.#pendingBytes += n;
-    if (this.#pendingBytes >= COALESCE_BYTES) return this.#send(null);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flushTask);
-    }
-    return this.#drainPromise === null;
-  }
-
-  /**
-   * Writes the held chunks, joined into one array, then `more` if given, in one socket write.
-   * Returns the socket's verdict (or whether nothing waits to drain, when there was nothing).
-   */
-  #send(more: Uint8Array | null): boolean {
-    const pending = this.#pending;
-    let held: Uint8Array | null = null;
-    if (pending.length === 1) held = pending[0];
-    else if (pending.length > 1) {
-      held = allocBytes(this.#pendingBytes);
-      let at = 0;
-      for (const chunk of pending) {
-        held.set(chunk, at);
-        at += chunk.length;
-      }
-    }
-    if (pending.length > 0) {
-      this.#pending = [];
-      this.#pendingBytes = 0;
-    }
-    if (this.#closed) return false;
-    if (held === null) return more === null ? this.#drainPromise === null : this.socket.write(more);
-    return more === null ? this.socket.write(held) : this.socket.write(held, more);
+    return this.#out.write(bytes) ? RESOLVED : this.#awaitDrain();
   }
 
   /** True while written bytes wait for the socket to drain below its high-water mark. */
   get draining(): boolean {
-    return this.#drainPromise !== null || this.#pending.length > 0;
+    return this.#drainPromise !== null || this.#out.holding;
   }
 
   /** Sends held bytes, then resolves when queued bytes drained below the high-water mark. */
   flush(): Promise<void> {
-    if (!this.#send(null) && this.#drainPromise === null && !this.#closed) return this.#awaitDrain();
+    if (!this.#closed && !this.#out.flush() && this.#drainPromise === null) return this.#awaitDrain();
     if (this.#drainPromise !== null) return this.#drainPromise;
     return RESOLVED;
   }
@@ -599,9 +463,8 @@ export class Channel {
     this.#drainPromise = new Promise<void>((resolve, reject) => {
       this.#drainWaiter = { resolve, reject };
     });
-    this.#writeSince = this.#platform.now();
-    this.#writeQueued = this.socket.bufferedAmount;
-    this.#schedule(this.#writeDeadline());
+    this.#limits.beginDrain(this.#platform.now(), this.socket.bufferedAmount);
+    this.#schedule(this.#limits.writeDeadline(true));
     return this.#drainPromise;
   }
 
@@ -641,7 +504,7 @@ export class Channel {
 
   /** True while waiting for a request head with nothing of it received. */
   get #idle(): boolean {
-    return this.#readWait === HEAD_WAIT && this.#conn.bufferedBytes === 0;
+    return this.#limits.wait === HEAD_WAIT && this.#conn.bufferedBytes === 0;
   }
 
   /**
@@ -669,12 +532,11 @@ export class Channel {
     this.#cancelTimer();
     this.#rejectDrain(new ConnectionClosedError("connection closed by the server"));
     if (this.#closed) {
-      this.#pending = [];
-      this.#pendingBytes = 0;
+      this.#out.drop();
       this.socket.destroy();
       return;
     }
-    this.#send(null);
+    this.#out.flush();
     this.socket.end();
     if (this.#paused) {
       this.#paused = false;
@@ -691,8 +553,7 @@ export class Channel {
   abort(): void {
     this.#closing = true;
     this.#discard = true;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#out.drop();
     this.#rejectDrain(new ConnectionClosedError("connection closed by the server"));
     this.#destroy();
   }
@@ -703,9 +564,4 @@ export class Channel {
     this.#cancelTimer();
     this.socket.destroy();
   }
-}
-
-/** Milliseconds as seconds for messages: `1500` → `1.5`. */
-function seconds(ms: number): number {
-  return ms / 1000;
 }

@@ -6,7 +6,8 @@
  */
 
 import { utf8Encode } from "../http/chars.js";
-import { type Channel, ConnectionClosedError, type SendTimeoutError, type SocketTimeoutError } from "./channel.js";
+import type { Channel } from "./channel.js";
+import { ConnectionClosedError } from "./errors.js";
 
 /**
  * The request body as a stream (the handler's `rfile`): the bytes the client sent after the head,
@@ -76,7 +77,7 @@ export class RequestBodyReader {
    * Reads up to `size` bytes, fewer only at end of body; with `size` omitted or negative, reads
    * to the end. Resolves with an empty array at end of body (Python's `read(size=-1)`).
    * @throws {ProtocolError} when the body is malformed or cut short (the server answers 400).
-   * @throws {SocketTimeoutError} on inactivity beyond the handler's `timeout`.
+   * @throws `SocketTimeoutError` on inactivity beyond the handler's `timeout`.
    */
   async read(size = -1): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
@@ -156,8 +157,8 @@ export class ResponseWriter {
    * Writes `data` (strings are encoded as UTF-8) and resolves once the socket took the bytes
    * below its high-water mark (backpressure).
    * @throws {ConnectionClosedError} when the client is gone.
-   * @throws {SendTimeoutError} or {@link SocketTimeoutError} when the client takes nothing for
-   *   the server's `sendTimeout` or the handler's `timeout`.
+   * @throws `SendTimeoutError` or `SocketTimeoutError` when the client takes nothing for the
+   *   server's `sendTimeout` or the handler's `timeout`.
    */
   write(data: Uint8Array | string): Promise<void> {
     const channel = this.#channel;

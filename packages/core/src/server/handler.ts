@@ -13,7 +13,8 @@ import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, render
 import { HTTPMessage } from "../python/message.js";
 import { type PyFormatArg, pyFormat } from "../python/pyformat.js";
 import { STATUS_TEXT } from "../python/status.js";
-import { Channel, type ChannelOptions, ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./channel.js";
+import { Channel, type ChannelOptions } from "./channel.js";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
 import { RequestBodyReader, ResponseWriter } from "./files.js";
 
 /**

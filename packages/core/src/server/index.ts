@@ -2,7 +2,8 @@
  * Python's `http.server` classes on the platform interfaces.
  * @module
  */
-export { Channel, ConnectionClosedError, SendTimeoutError, SocketTimeoutError, type BodyEvent, type ChannelOptions } from "./channel.js";
+export { Channel, type BodyEvent, type ChannelOptions } from "./channel.js";
+export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
 export { RequestBodyReader, ResponseWriter } from "./files.js";
 export {
   BaseHTTPRequestHandler,
@@ -25,4 +26,4 @@ export {
   type TLSPassword,
 } from "./https.js";
 export { BytesIO, FileSource, SimpleHTTPRequestHandler, statOrNull, type ReadableSource, type SimpleHTTPRequestHandlerOptions } from "./simple.js";
-export { CGIHTTPRequestHandler, urlCollapsePath, warnCGIDeprecated } from "./cgi.js";
+export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.js";

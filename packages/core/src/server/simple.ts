@@ -10,7 +10,7 @@ import { DEFAULT_EXTENSIONS_MAP, guessType } from "../python/mimetypes.js";
 import { outOfDescriptors } from "../python/oserror.js";
 import { htmlEscape } from "../python/pyformat.js";
 import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "../python/urls.js";
-import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./channel.js";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
 import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.js";
 
 /** Something `copyfile` can copy from: an open file or an in-memory page. */
