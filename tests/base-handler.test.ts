@@ -1,6 +1,6 @@
 /**
  * BaseHTTPRequestHandler, HTTPServer and ThreadingHTTPServer over real sockets, on every runtime.
- * Spec: cpython-behaviour.md §1–3 and §6; deviations in docs/deviations.md.
+ * Spec: docs/cpython.md §1–3 and §6; deviations in docs/deviations.md.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RawSession, curl, parseResponse, parseResponses, python, rawExchange } from "./support/clients.js";
@@ -45,7 +45,7 @@ for (const rt of runtimes()) {
       expect(await session.waitClosed()).toBe(true);
     });
 
-    test("a body is never parsed as the next request, even when it looks like one (cpython-behaviour §1.3 hazard)", async () => {
+    test("a body is never parsed as the next request, even when it looks like one (docs/cpython.md §1.3 hazard)", async () => {
       const smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
       const session = await RawSession.open(srv.port);
       session.send(`POST /outer HTTP/1.1\r\nHost: a\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
@@ -80,7 +80,7 @@ for (const rt of runtimes()) {
       session.close();
     });
 
-    test("HTTP/1.0 request closes unless it asks for keep-alive (cpython-behaviour §1.3)", async () => {
+    test("HTTP/1.0 request closes unless it asks for keep-alive (docs/cpython.md §1.3)", async () => {
       const plain = await rawExchange(srv.port, "GET /a HTTP/1.0\r\n\r\n");
       expect(plain.closed).toBe(true);
       expect(parseResponse(plain.data).status).toBe(200);
@@ -246,7 +246,7 @@ print(len(socks))
     });
   });
 
-  describe(`error paths of cpython-behaviour §1.6, compared with CPython [${rt.name}]`, () => {
+  describe(`error paths of docs/cpython.md §1.6, compared with CPython [${rt.name}]`, () => {
     let ours: RunningServer;
     let theirs: RunningServer;
     beforeAll(async () => {

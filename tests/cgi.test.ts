@@ -1,7 +1,7 @@
 /**
  * CGIHTTPRequestHandler and `httpserver --cgi` over real sockets, on every runtime, with shell and
  * Python scripts made here; the environment scripts see is compared with CPython 3.13's.
- * Spec: cpython-behaviour.md §5; the issue "CGIHTTPRequestHandler and --cgi"; deviations in
+ * Spec: docs/cpython.md §5; the issue "CGIHTTPRequestHandler and --cgi"; deviations in
  * docs/deviations.md.
  */
 import { createHash, randomBytes } from "node:crypto";

@@ -6,7 +6,7 @@
  * Usage and help texts are CPython's, taken from packages/core/test/fixtures/cpython-cli/cases.json
  * (written by CPython; packages/core/test/cliargs.test.ts checks the parser against every case in
  * process). Here a few of them go through real processes: the output streams and exit codes.
- * Spec: cpython-behaviour.md §7; deviations in docs/deviations.md ("Command line").
+ * Spec: docs/cpython.md §7; deviations in docs/deviations.md ("Command line").
  */
 import * as fs from "node:fs";
 import * as net from "node:net";

@@ -5,7 +5,7 @@
  * get the `<style>` block 3.14+ writes), and both must close the connection.
  *
  * Every difference is either one of CPython 3.13.0's known differences from the 3.15 behaviour
- * httpserver follows (cpython-behaviour.md §9), or a deliberate deviation of docs/deviations.md;
+ * httpserver follows (docs/cpython.md §9), or a deliberate deviation of docs/deviations.md;
  * both are listed in {@link KNOWN} with the request names they apply to and the whole answer
  * httpserver must give. Any other difference fails, and so does a listed difference that
  * CPython no longer shows.
@@ -240,13 +240,13 @@ function response(status: string, fields: [string, string][], body: string): str
   return `${lines.join("\r\n")}\r\n\r\n${body}`;
 }
 
-/** The 404 `File not found` answer (cpython-behaviour.md §2.4, §4.3). */
+/** The 404 `File not found` answer (docs/cpython.md §2.4, §4.3). */
 function notFound(): string {
   const page = errorPage(404, "File not found", "Nothing matches the given URI");
   return response("404 File not found", [["Connection", "close"], ["Content-Type", "text/html;charset=utf-8"], ["Content-Length", String(Buffer.byteLength(page, "utf8"))]], page);
 }
 
-/** The 200 listing of `dir` titled `displayPath` (cpython-behaviour.md §4.4). */
+/** The 200 listing of `dir` titled `displayPath` (docs/cpython.md §4.4). */
 function listing(displayPath: string, dir: string): string {
   const page = Buffer.from(expectedListing(displayPath, dir), "utf8").toString("latin1");
   return response("200 OK", [["Content-type", "text/html; charset=utf-8"], ["Content-Length", String(Buffer.byteLength(page, "latin1"))]], page);
@@ -273,7 +273,7 @@ const KNOWN: Known[] = [
     name: "listing title without query or fragment (gh-133889)",
     kind: "CPython 3.13.0 vs 3.15",
     requests: ["GET /?x=1", "GET /sub/?q=%3Cb%3E", "GET /sub/#frag"],
-    why: "3.14+ shows only the decoded path in the listing's <title> and <h1>; 3.13.0 includes the query and fragment (cpython-behaviour.md §4.4, §9 3.14)",
+    why: "3.14+ shows only the decoded path in the listing's <title> and <h1>; 3.13.0 includes the query and fragment (docs/cpython.md §4.4, §9 3.14)",
     ours: (request) => (request === "GET /?x=1" ? listing("/", tree.root) : listing("/sub/", path.join(tree.root, "sub"))),
     cpython: (c) => expect(c.text).toMatch(/<title>Directory listing for \/(sub\/)?[?#]/),
   },
@@ -281,7 +281,7 @@ const KNOWN: Known[] = [
     name: "trailing %2f counts as a slash (gh-134098)",
     kind: "CPython 3.13.0 vs 3.15",
     requests: ["GET /sub%2f", "GET /sub%2F", "GET /a.txt%2f"],
-    why: "3.14+ (and 3.13.4+) treat a trailing %2f as '/': a directory is listed without a 301, a file gives 404; 3.13.0 redirected to /sub%2f/ and served the file (cpython-behaviour.md §4.2, §4.3)",
+    why: "3.14+ (and 3.13.4+) treat a trailing %2f as '/': a directory is listed without a 301, a file gives 404; 3.13.0 redirected to /sub%2f/ and served the file (docs/cpython.md §4.2, §4.3)",
     ours: (request) => (request === "GET /a.txt%2f" ? notFound() : listing("/sub/", path.join(tree.root, "sub"))),
     cpython: (c) => expect(c.text).toMatch(/^HTTP\/1\.0 (301 Moved Permanently|200 OK)\r\n/),
   },
@@ -289,7 +289,7 @@ const KNOWN: Known[] = [
     name: "%00 gets 404 instead of no response",
     kind: "deliberate",
     requests: ["GET /%00", "GET /a.txt%00"],
-    why: "CPython's open() raises ValueError: a traceback and a dropped connection (cpython-behaviour.md §4.2); a NUL names no file, so httpserver answers 404 File not found (docs/deviations.md, SimpleHTTPRequestHandler)",
+    why: "CPython's open() raises ValueError: a traceback and a dropped connection (docs/cpython.md §4.2); a NUL names no file, so httpserver answers 404 File not found (docs/deviations.md, SimpleHTTPRequestHandler)",
     ours: () => notFound(),
     cpython: (c) => expect(c).toEqual({ text: "", closed: true }),
   },

@@ -1,6 +1,6 @@
 /**
  * HTTPSServer, ThreadingHTTPSServer and `httpserver --tls-cert` over real TLS, on every runtime.
- * Spec: cpython-behaviour.md §6.1 (HTTPSServer), §7 (CLI TLS options); the issue "HTTPS";
+ * Spec: docs/cpython.md §6.1 (HTTPSServer), §7 (CLI TLS options); the issue "HTTPS";
  * deviations in docs/deviations.md. Certificates come from `openssl` (tests/support/tls.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";

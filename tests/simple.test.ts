@@ -1,7 +1,7 @@
 /**
  * SimpleHTTPRequestHandler over real sockets, on every runtime: through the `httpserver` command
  * and through the library API (tests/fixtures/simple.ts), with fetch, curl and raw TCP, on a
- * fixture tree made here (tests/support/tree.ts). Spec: cpython-behaviour.md §4 (exact CPython
+ * fixture tree made here (tests/support/tree.ts). Spec: docs/cpython.md §4 (exact CPython
  * behaviour, 3.15); deviations in docs/deviations.md. The byte-for-byte comparison with CPython
  * itself is tests/cpython-compare.test.ts.
  */
@@ -29,7 +29,7 @@ afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 /** The 404 page of a missing file, as CPython sends it. */
 const NOT_FOUND = errorPage(404, "File not found", "Nothing matches the given URI");
 
-/** Types `guessType` gives the tree's files (cpython-behaviour.md §4.5). */
+/** Types `guessType` gives the tree's files (docs/cpython.md §4.5). */
 const TYPES: Record<string, string> = {
   "a.txt": "text/plain",
   noext: "application/octet-stream",

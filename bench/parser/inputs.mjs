@@ -3,7 +3,7 @@
 
 const enc = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-/** A browser GET with the ten fields of parser-notes §6, padded (Cookie) to exactly `size` bytes. */
+/** A browser GET with the ten fields of docs/protocol.md §6, padded (Cookie) to exactly `size` bytes. */
 function browserGet(target, size) {
   const fields = [
     ["Host", "en.wikipedia.org"],

@@ -1,7 +1,7 @@
 /**
  * Helpers of the SimpleHTTPRequestHandler tests: starting the fixture, one-shot raw requests,
  * Python's `quote`, and the listing and error page as CPython writes them
- * (cpython-behaviour.md §2.4, §4.4).
+ * (docs/cpython.md §2.4, §4.4).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -79,7 +79,7 @@ export function htmlEscape(s: string): string {
  * The listing CPython 3.14+ sends for directory `dir` requested as `displayPath` (already
  * unquoted, without query and fragment), built from the directory as Node sees it:
  * `os.listdir` sorted by `str.lower()`, `name/` for directories (links followed), `name@` for
- * links, hrefs by `quote`, texts by `html.escape(quote=False)` (cpython-behaviour.md §4.4).
+ * links, hrefs by `quote`, texts by `html.escape(quote=False)` (docs/cpython.md §4.4).
  */
 export function expectedListing(displayPath: string, dir: string): string {
   const names = fs.readdirSync(dir);
@@ -119,7 +119,7 @@ export function expectedListing(displayPath: string, dir: string): string {
   return lines.join("\n");
 }
 
-/** The error page of CPython 3.14+ (`DEFAULT_ERROR_MESSAGE`, cpython-behaviour.md §2.4). */
+/** The error page of CPython 3.14+ (`DEFAULT_ERROR_MESSAGE`, docs/cpython.md §2.4). */
 export function errorPage(code: number, message: string, explain: string): string {
   return `<!DOCTYPE HTML>
 <html lang="en">
@@ -147,7 +147,7 @@ export function lastModified(file: string): string {
   return new Date(Math.floor(fs.statSync(file).mtimeMs / 1000) * 1000).toUTCString();
 }
 
-/** A log line `<client> - - [dd/Mon/yyyy hh:mm:ss] <message>` (cpython-behaviour.md §3). */
+/** A log line `<client> - - [dd/Mon/yyyy hh:mm:ss] <message>` (docs/cpython.md §3). */
 export function logLine(message: string, client = "127\\.0\\.0\\.1"): RegExp {
   return new RegExp(`^${client} - - \\[\\d\\d/[A-Z][a-z]{2}/\\d{4} \\d\\d:\\d\\d:\\d\\d\\] ${escapeRegExp(message)}$`, "m");
 }

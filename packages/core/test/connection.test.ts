@@ -1,5 +1,5 @@
 /**
- * The ServerConnection state machine (h11's model, DESIGN.md "The sans-IO core"; RFC 9112 §9):
+ * The ServerConnection state machine (h11's model, docs/design.md "The sans-IO core"; RFC 9112 §9):
  * states, pipelining (§9.3.2), `startNextCycle` preconditions, draining, errors and EOF.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -66,7 +66,7 @@ describe("states of one request/response cycle (h11 model)", () => {
   });
 });
 
-describe("startNextCycle preconditions (parser-notes §5.3: only from DONE/DONE)", () => {
+describe("startNextCycle preconditions (docs/protocol.md §3: only from DONE/DONE)", () => {
   const throwsIn = (conn: ServerConnection, their: string, our: string) => {
     expect([conn.theirState, conn.ourState]).toEqual([their, our]);
     expect(() => conn.startNextCycle()).toThrow(LocalProtocolError);
@@ -176,7 +176,7 @@ describe("pipelining (RFC 9112 §9.3.2)", () => {
   });
 });
 
-describe("request bodies are never parsed as requests (DESIGN.md; CPython §1.3 hazard)", () => {
+describe("request bodies are never parsed as requests (docs/design.md; CPython §1.3 hazard)", () => {
   it("a Content-Length body holding a request is data", () => {
     const inner = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
     expect(summary(scan(`POST / HTTP/1.1\r\nContent-Length: ${inner.length}\r\n\r\n${inner}`))).toEqual([
@@ -263,7 +263,7 @@ describe("protocol errors make the connection unusable", () => {
   });
 });
 
-describe("EOF (RFC 9112 §9.6; cpython-behaviour.md §1.1)", () => {
+describe("EOF (RFC 9112 §9.6; docs/cpython.md §1.1)", () => {
   it("EOF between requests gives `closed`, repeatedly, and later data is ignored", () => {
     const conn = new ServerConnection();
     feed(conn, GET());

@@ -7,9 +7,9 @@
  * (CL+TE, repeated or invalid CL, TE not ending in chunked → 400, unknown codings → 501, bad
  * chunk framing, obs-fold, white space before the colon, NUL/CR in a field, a bare CR in the
  * head → 400; request line > 65,536 bytes → 414, field line > 65,536 → 431 `Line too long`,
- * too many fields → 431 `Too many headers`), DESIGN.md ("CPython-compatible where the RFC allows
+ * too many fields → 431 `Too many headers`), docs/design.md ("CPython-compatible where the RFC allows
  * the choice and it is safe": bare LF line ends, several spaces in the request line, HTTP/0.9),
- * cpython-behaviour.md for CPython's choices, and docs/deviations.md for deliberate differences.
+ * docs/cpython.md for CPython's choices, and docs/deviations.md for deliberate differences.
  *
  * The test server that answers the requests is described by {@link ServerBehaviour}.
  */
@@ -142,8 +142,8 @@ const RFC_FOLD = "RFC 9112 §5.2 (obs-fold → 400); docs/deviations.md `obs-fol
 const RFC_FIELD = "RFC 9112 §5.1 (field-line = field-name \":\" OWS field-value OWS); docs/deviations.md";
 const RFC_BARE_CR = "RFC 9112 §2.2 (a bare CR is invalid); issue 2: a bare CR anywhere in the head → 400";
 const RFC_NUL = "RFC 9110 §5.5 (NUL in a field value → reject); issue 2";
-const BARE_LF = "RFC 9112 §2.2 MAY (a bare LF ends a line); DESIGN.md: CPython-compatible (readline stops at LF)";
-const EOF_HEAD = "cpython-behaviour.md §1.1, §1.2 step 10 (readline takes a last line without LF; EOF ends the headers)";
+const BARE_LF = "RFC 9112 §2.2 MAY (a bare LF ends a line); docs/design.md: CPython-compatible (readline stops at LF)";
+const EOF_HEAD = "docs/cpython.md §1.1, §1.2 step 10 (readline takes a last line without LF; EOF ends the headers)";
 const EOF_BODY = "RFC 9112 §8 (incomplete message), §6.3 rule 5; checklist #35: never `end`";
 const PIPE = "RFC 9112 §9.3.2 (pipelined requests answered in order)";
 
@@ -184,7 +184,7 @@ const clte: CorpusCase[] = [
     class: "CL.TE",
     bytes: post("Transfer-Encoding:", "Content-Length: 5") + "hello" + SMUGGLED,
     expect: fails(400, "CL_TE"),
-    ref: RFC_CL_TE + "; parser-notes §2.3",
+    ref: RFC_CL_TE + "; docs/protocol.md §2",
   },
   {
     name: "CL.TE with an invalid Content-Length value",
@@ -450,7 +450,7 @@ const cl: CorpusCase[] = [
     class: "CL",
     bytes: "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: " + SMUGGLED.length + "\r\n\r\n" + SMUGGLED + NEXT,
     expect: open(G("/", { body: SMUGGLED }), N),
-    ref: "RFC 9112 §6 (framing does not depend on the method); DESIGN.md: bodies never parsed as requests",
+    ref: "RFC 9112 §6 (framing does not depend on the method); docs/design.md: bodies never parsed as requests",
   },
   {
     name: "CL shorter than the bytes sent: the rest is the next request",
@@ -712,7 +712,7 @@ const fieldSyntax: CorpusCase[] = [
     class: "field-syntax",
     bytes: "GET /a HTTP/1.1\r\nX: a\x01\x7fb\r\n\r\n",
     expect: open(G("/a")),
-    ref: "cpython-behaviour.md §1.4; RFC 9110 §5.5 (only NUL, CR, LF must be rejected)",
+    ref: "docs/cpython.md §1.4; RFC 9110 §5.5 (only NUL, CR, LF must be rejected)",
   },
 ];
 
@@ -754,7 +754,7 @@ const oversize: CorpusCase[] = [
     class: "oversize",
     bytes: `GET ${longTarget(MAX)} HTTP/1.1\r\n\r\n`,
     expect: open(G(longTarget(MAX))),
-    ref: "cpython-behaviour.md §1.1 step 1 (readline(65537): more than 65,536 bytes is too long)",
+    ref: "docs/cpython.md §1.1 (readline(65537): more than 65,536 bytes is too long)",
   },
   {
     name: "a request line of 65,537 bytes → 414",
@@ -775,7 +775,7 @@ const oversize: CorpusCase[] = [
     class: "oversize",
     bytes: `GET /a HTTP/1.1\r\n${longField(MAX)}\r\n\r\n`,
     expect: open(G("/a")),
-    ref: "cpython-behaviour.md §1.2 step 10",
+    ref: "docs/cpython.md §1.2",
   },
   {
     name: "a field line of 65,537 bytes → 431 Line too long",
@@ -796,7 +796,7 @@ const oversize: CorpusCase[] = [
     class: "oversize",
     bytes: `GET /a HTTP/1.1\r\n${manyFields(99)}\r\n`,
     expect: open(G("/a")),
-    ref: "cpython-behaviour.md §1.2 step 10 (at most 99 fields)",
+    ref: "docs/cpython.md §1.2 (at most 99 fields)",
   },
   {
     name: "100 field lines → 431 Too many headers",
@@ -872,21 +872,21 @@ const pipelining: CorpusCase[] = [
     class: "pipelining",
     bytes: get("/1", "HTTP/1.0", "") + SMUGGLED,
     expect: closes(G("/1")),
-    ref: "RFC 9112 §9.3; cpython-behaviour.md §1.3",
+    ref: "RFC 9112 §9.3; docs/cpython.md §1.3",
   },
   {
     name: "an HTTP/1.0 request with Connection: keep-alive persists (HTTP/1.1 server)",
     class: "pipelining",
     bytes: get("/1", "HTTP/1.0", "Connection: keep-alive\r\n") + NEXT,
     expect: open(G("/1"), N),
-    ref: "cpython-behaviour.md §1.3",
+    ref: "docs/cpython.md §1.3",
   },
   {
     name: "an HTTP/0.9 request ends the connection; later bytes are not parsed",
     class: "pipelining",
     bytes: "GET /x\r\n" + SMUGGLED,
     expect: closes(G("/x")),
-    ref: "cpython-behaviour.md §1.2 steps 7, 9 (no field lines; close)",
+    ref: "docs/cpython.md §1.2 (no field lines; close)",
   },
   {
     name: "Content-Length and chunked bodies between pipelined requests",
@@ -946,14 +946,14 @@ const pipelining: CorpusCase[] = [
     class: "pipelining",
     bytes: get("/1") + "\x00garbage\r\n\r\n",
     expect: fails(400, "REQUEST_LINE_CTL", G("/1")),
-    ref: "parser-notes §3.1 S45",
+    ref: "docs/protocol.md §2",
   },
   {
     name: "an empty line between pipelined requests closes without an answer (as CPython)",
     class: "pipelining",
     bytes: get("/1") + "\r\n" + SMUGGLED,
     expect: fails(0, "EMPTY_REQUEST_LINE", G("/1")),
-    ref: "cpython-behaviour.md §1.2 step 3 (blank line: close, no answer); RFC 9112 §2.2 SHOULD ignore is a choice",
+    ref: "docs/cpython.md §1.2 (blank line: close, no answer); RFC 9112 §2.2 SHOULD ignore is a choice",
   },
 ];
 
@@ -976,7 +976,7 @@ const expectCases: CorpusCase[] = [
     bytes: postCL(SMUGGLED, "Expect: 100-continue") + SMUGGLED,
     server: { respond: "before-body" },
     expect: closes(Pcut()),
-    ref: EXPECT + "; parser-notes §3.2 (Expect-based desync)",
+    ref: EXPECT + "; docs/protocol.md §2 (Expect-based desync)",
   },
   {
     name: "100-CONTINUE in upper case also waits: not drained",
@@ -1024,25 +1024,25 @@ const expectCases: CorpusCase[] = [
 // Request line
 
 const requestLine: CorpusCase[] = [
-  { name: "several spaces between the words (as CPython)", class: "request-line", bytes: "GET  /a   HTTP/1.1\r\n\r\n", expect: open(G("/a")), ref: "DESIGN.md (several spaces); cpython-behaviour.md §1.2 step 2" },
-  { name: "HTAB between the words (Python white space)", class: "request-line", bytes: "GET\t/a\tHTTP/1.1\r\n\r\n", expect: open(G("/a")), ref: "cpython-behaviour.md §1.2 step 2" },
-  { name: "a space inside the target: four words → 400", class: "request-line", bytes: "GET /a b HTTP/1.1\r\n\r\n", expect: fails(400, "REQUEST_LINE_WORDS"), ref: "cpython-behaviour.md §1.2 step 5; RFC 9112 §3.2" },
-  { name: "HTTP/2.0 → 505", class: "request-line", bytes: "GET / HTTP/2.0\r\n\r\n", expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "cpython-behaviour.md §1.2 step 4; RFC 9110 §15.6.6" },
-  { name: "a lower-case version → 400", class: "request-line", bytes: "GET / http/1.1\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "RFC 9112 §2.3 (case-sensitive); cpython-behaviour.md §1.2 step 4" },
-  { name: "an empty request line closes without an answer", class: "request-line", bytes: "\r\n" + SMUGGLED, expect: fails(0, "EMPTY_REQUEST_LINE"), ref: "cpython-behaviour.md §1.2 step 3" },
-  { name: "the HTTP/2 connection preface → 505", class: "request-line", bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SMUGGLED, expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "RFC 9110 §15.6.6; cpython-behaviour.md §1.2 step 4" },
+  { name: "several spaces between the words (as CPython)", class: "request-line", bytes: "GET  /a   HTTP/1.1\r\n\r\n", expect: open(G("/a")), ref: "docs/design.md (several spaces); docs/cpython.md §1.2" },
+  { name: "HTAB between the words (Python white space)", class: "request-line", bytes: "GET\t/a\tHTTP/1.1\r\n\r\n", expect: open(G("/a")), ref: "docs/cpython.md §1.2" },
+  { name: "a space inside the target: four words → 400", class: "request-line", bytes: "GET /a b HTTP/1.1\r\n\r\n", expect: fails(400, "REQUEST_LINE_WORDS"), ref: "docs/cpython.md §1.2; RFC 9112 §3.2" },
+  { name: "HTTP/2.0 → 505", class: "request-line", bytes: "GET / HTTP/2.0\r\n\r\n", expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "docs/cpython.md §1.2; RFC 9110 §15.6.6" },
+  { name: "a lower-case version → 400", class: "request-line", bytes: "GET / http/1.1\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "RFC 9112 §2.3 (case-sensitive); docs/cpython.md §1.2" },
+  { name: "an empty request line closes without an answer", class: "request-line", bytes: "\r\n" + SMUGGLED, expect: fails(0, "EMPTY_REQUEST_LINE"), ref: "docs/cpython.md §1.2" },
+  { name: "the HTTP/2 connection preface → 505", class: "request-line", bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SMUGGLED, expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "RFC 9110 §15.6.6; docs/cpython.md §1.2" },
   {
     name: "a TLS ClientHello on the plain HTTP port (no LF in it) is rejected at once",
     class: "request-line",
     // A TLS 1.2 record header and the start of a ClientHello, random bytes without 0x0A.
     bytes: Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, ...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256 || 1).map((b) => (b === 0x0a ? 0x0b : b))]),
     expect: { requests: [], error: { status: 400, code: "REQUEST_LINE_CTL", message: "Bad request syntax ('\\x16')" }, closes: true },
-    ref: "RFC 9112 §3.1 (method = token); parser-notes §1.3 (h11's early garbage detection); docs/deviations.md",
+    ref: "RFC 9112 §3.1 (method = token); docs/protocol.md §1 (h11's early garbage detection); docs/deviations.md",
   },
   { name: "HTTP/01.1 is 1.1 and persists", class: "request-line", bytes: "GET /a HTTP/01.1\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "docs/deviations.md `version comparisons` (numbers)" },
   { name: "HTTP/1.2 is served as HTTP/1.1", class: "request-line", bytes: "GET /a HTTP/1.2\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "RFC 9110 §2.5 (a higher minor version is processed as the highest supported)" },
-  { name: "a version number of 11 digits → 400", class: "request-line", bytes: "GET / HTTP/1.00000000001\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "cpython-behaviour.md §1.2 step 4 (at most 10 digits)" },
-  { name: "two words, not GET → 400", class: "request-line", bytes: "POST /\r\nContent-Length: 5\r\n\r\nhello", expect: fails(400, "HTTP09_METHOD"), ref: "cpython-behaviour.md §1.2 step 7" },
+  { name: "a version number of 11 digits → 400", class: "request-line", bytes: "GET / HTTP/1.00000000001\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "docs/cpython.md §1.2 (at most 10 digits)" },
+  { name: "two words, not GET → 400", class: "request-line", bytes: "POST /\r\nContent-Length: 5\r\n\r\nhello", expect: fails(400, "HTTP09_METHOD"), ref: "docs/cpython.md §1.2" },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1051,7 +1051,7 @@ const requestLine: CorpusCase[] = [
 const eofCase = (name: string, bytes: string, expect: ExpectedOutcome, ref: string): CorpusCase => ({ name, class: "EOF", bytes, eof: true, expect, ref });
 const incomplete = (body = "") => fails(400, "INCOMPLETE_BODY", Pcut(body));
 const eof: CorpusCase[] = [
-  eofCase("EOF before any byte", "", closes(), "cpython-behaviour.md §1.1 step 2 (empty read: close silently)"),
+  eofCase("EOF before any byte", "", closes(), "docs/cpython.md §1.1 (empty read: close silently)"),
   eofCase("EOF inside the method", "GE", fails(400, "REQUEST_LINE_WORDS"), EOF_HEAD + "; §1.2 step 5 (one word)"),
   eofCase("EOF inside the version", "GET / HT", fails(400, "BAD_VERSION"), EOF_HEAD + "; §1.2 step 4"),
   eofCase("EOF at the end of the request line, before CRLF", "GET /a HTTP/1.1", closes(G("/a")), EOF_HEAD),

@@ -1,5 +1,5 @@
 /**
- * Field lines (RFC 9112 §5, RFC 9110 §5.5) and the head limits (cpython-behaviour.md §1.1,
+ * Field lines (RFC 9112 §5, RFC 9110 §5.5) and the head limits (docs/cpython.md §1.1,
  * §1.2 step 10, §1.6).
  */
 import fc from "fast-check";
@@ -88,7 +88,7 @@ describe("field-line errors → 400 (RFC 9112 §5.1, §5.2, §2.2; RFC 9110 §5.
   });
 });
 
-describe("head limits (cpython-behaviour.md §1.1, §1.2 step 10, §1.6)", () => {
+describe("head limits (docs/cpython.md §1.1, §1.2 step 10, §1.6)", () => {
   it("a request line of 65536 bytes including CRLF is accepted; one more byte → 414 (§1.1 step 1)", () => {
     const target = (n: number) => "/" + "a".repeat(n);
     const fixed = "GET  HTTP/1.1\r\n".length; // 15 bytes besides the target
@@ -185,7 +185,7 @@ describe("head limits (cpython-behaviour.md §1.1, §1.2 step 10, §1.6)", () =>
   });
 });
 
-describe("head limits do not depend on how the bytes arrive (DESIGN.md: split invariance)", () => {
+describe("head limits do not depend on how the bytes arrive (docs/design.md: split invariance)", () => {
   // Each of these gave a different error (or none) byte by byte than whole.
   it("the empty line may straddle maxHeadBytes, whole or byte by byte", () => {
     const limits = { maxHeadBytes: 40 };
@@ -211,7 +211,7 @@ describe("head limits do not depend on how the bytes arrive (DESIGN.md: split in
   });
 });
 
-describe("EOF inside the head (cpython-behaviour.md §1.2 step 10: EOF ends the headers)", () => {
+describe("EOF inside the head (docs/cpython.md §1.2: EOF ends the headers)", () => {
   it("EOF after a complete field line ends the head", () => {
     expect(summary(scan("GET / HTTP/1.1\r\nHost: a\r\n"))).toEqual(["request GET / HTTP/1.1", "end", "closed"]);
   });

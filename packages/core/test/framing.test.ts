@@ -1,5 +1,5 @@
 /**
- * Request body framing (RFC 9112 §6), persistence (RFC 9112 §9.3, cpython-behaviour.md §1.3),
+ * Request body framing (RFC 9112 §6), persistence (RFC 9112 §9.3, docs/cpython.md §1.3),
  * `Expect: 100-continue` (RFC 9110 §10.1.1) and response framing (RFC 9112 §6.3).
  */
 import { describe, expect, it } from "vitest";
@@ -161,9 +161,9 @@ describe("Transfer-Encoding (RFC 9112 §6.1, §6.3 rule 4, §7)", () => {
   });
 });
 
-describe("requestKeepAlive (cpython-behaviour.md §1.3 table; RFC 9112 §9.3)", () => {
+describe("requestKeepAlive (docs/cpython.md §1.3 table; RFC 9112 §9.3)", () => {
   // [request version, Connection, server version, persists?] — rows of the §1.3 table, with
-  // Connection read as a token list (DESIGN.md deviation).
+  // Connection read as a token list (docs/design.md deviation).
   const rows: [[number, number], string | null, [number, number], boolean][] = [
     [[1, 1], null, [1, 0], false], // HTTP/1.0 server: never
     [[1, 1], "keep-alive", [1, 0], false],
@@ -257,7 +257,7 @@ describe("requestKeepAlive vs CPython's close_connection (§1.2 steps 4, 11)", (
   });
 });
 
-describe("Expect: 100-continue (RFC 9110 §10.1.1; parser-notes §5.7)", () => {
+describe("Expect: 100-continue (RFC 9110 §10.1.1; docs/protocol.md §4)", () => {
   const expectOf = (input: string) => requestOf(input).expectContinue;
   it("is true for HTTP/1.1 with a body and the 100-continue token, case-insensitive", () => {
     expect(expectOf(post("HTTP/1.1", "Expect: 100-continue", "Content-Length: 5"))).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * HTTPMessage against Python's http.client.HTTPMessage (email.message.Message, compat32;
- * cpython-behaviour.md §1.4).
+ * docs/cpython.md §1.4).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

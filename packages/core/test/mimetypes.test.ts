@@ -3,7 +3,7 @@
  *
  * Expected answers come from fixtures/cpython-mimetypes, written by generate.py there with the
  * built-in tables only (no /etc/mime.types): cpython-3.14.json by CPython 3.14.2 (Pyodide
- * 314.0.7), whose table is cpython-behaviour.md Appendix B, and cpython-3.13.json by the
+ * 314.0.7), whose table is `mimetypes._types_map_default`, and cpython-3.13.json by the
  * installed CPython 3.13.0. The module follows 3.14; the last blocks show that it differs from
  * 3.13 only where 3.14 changed the table, and re-run generate.py when CPython 3.13 is at hand.
  */
@@ -47,7 +47,7 @@ describe("the fixtures", () => {
   it("were made with CPython 3.14 and 3.13, without system files", () => {
     expect(py314.python).toMatch(/^3\.14\./);
     expect(py313.python).toMatch(/^3\.13\./);
-    expect(Object.keys(TABLE)).toHaveLength(198); // cpython-behaviour.md Appendix B
+    expect(Object.keys(TABLE)).toHaveLength(198); // mimetypes._types_map_default of CPython 3.14
     expect(py314.cases.map((c) => c.path)).toEqual(py313.cases.map((c) => c.path));
   });
 
@@ -61,7 +61,7 @@ describe("the fixtures", () => {
   });
 });
 
-describe("CPython 3.14's built-in table (Appendix B), all 198 extensions", () => {
+describe("CPython 3.14's built-in table (mimetypes._types_map_default), all 198 extensions", () => {
   it.each(Object.entries(TABLE))("f%s is %s, in any case", (ext, type) => {
     // ".gz" is also an encoding (exact case): f.gz has only an encoding, F.GZ has the type.
     const lower = Object.hasOwn(ENCODINGS_MAP, ext) ? null : type;

@@ -3,7 +3,7 @@
  *
  * (a) split invariance: for generated request streams — valid ones and mutated ones — feeding the
  *     bytes in any pieces gives the same events, body bytes concatenated per request, and the same
- *     error (DESIGN.md: "Feeding the same bytes in any split must give the same events");
+ *     error (docs/design.md: "Feeding the same bytes in any split must give the same events");
  * (b) round trips: a request model serialized by a small test-side serializer parses back to the
  *     model; a response model sent through `sendHead`/`sendBody`/`endResponse` reads back, with a
  *     small test-side response parser, as the same status, fields and body for Content-Length,
@@ -150,7 +150,7 @@ interface RequestModel {
   body: BodyModel;
   /** Sends `Connection: close` (HTTP/1.1) or leaves out `Connection: keep-alive` (HTTP/1.0). */
   close: boolean;
-  /** Line ends of the head: CRLF, or bare LF (accepted, DESIGN.md). */
+  /** Line ends of the head: CRLF, or bare LF (accepted, docs/design.md). */
   lf: boolean;
 }
 
@@ -251,7 +251,7 @@ const stream = fc.array(requestModel, { minLength: 1, maxLength: 5 });
 const rawCuts = fc.array(fc.nat(), { maxLength: 24 });
 
 // ---------------------------------------------------------------------------------------------
-// Mutations (HTTP Garden's operators, parser-notes §3.1 and §9)
+// Mutations (HTTP Garden's operators, docs/protocol.md §2)
 
 const FRAGMENTS = [
   "\r\n", "\r", "\n", "\0", ":", " ", "\t", ",", ";", "0", "\x0b", "\xa0", "\r\n\r\n", "\r\n ",
@@ -305,7 +305,7 @@ const soup = fc
 // ---------------------------------------------------------------------------------------------
 // (a) split invariance
 
-describe("(a) any split of the input gives the same events (DESIGN.md; llparse 'scan' testing)", () => {
+describe("(a) any split of the input gives the same events (docs/design.md; llparse 'scan' testing)", () => {
   it("valid pipelined request streams", () => {
     fc.assert(
       fc.property(stream, rawCuts, fc.boolean(), (models, raw, eof) => {

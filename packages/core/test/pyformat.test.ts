@@ -1,6 +1,6 @@
 /**
  * pyRepr / pyFormat / htmlEscape: the Python text operations whose output reaches the wire
- * (cpython-behaviour.md §1.6 `%r` messages, §2.4 error page escaping), checked against CPython.
+ * (docs/cpython.md §1.6 `%r` messages, §2.4 error page escaping), checked against CPython.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

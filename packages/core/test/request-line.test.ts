@@ -1,5 +1,5 @@
 /**
- * The request-line: CPython's word and version rules (cpython-behaviour.md §1.2, §1.6) where
+ * The request-line: CPython's word and version rules (docs/cpython.md §1.2, §1.6) where
  * they are safe, RFC 9112 §2.2/§3 strictness for CR and control characters.
  */
 import fc from "fast-check";
@@ -10,7 +10,7 @@ import { pyRepr as pyReprOf } from "../src/http/repr.js";
 import { bytes, errorOf, requestOf, scan, summary, type Err, type Req } from "./helpers.js";
 import { runPython } from "./python.js";
 
-describe("request-line words (cpython-behaviour.md §1.2 steps 1–7)", () => {
+describe("request-line words (docs/cpython.md §1.2)", () => {
   it("parses method, target and version of a plain HTTP/1.1 line", () => {
     const r = requestOf("GET /a?b=1 HTTP/1.1\r\n\r\n");
     expect(r).toMatchObject({
@@ -87,7 +87,7 @@ describe("request-line words (cpython-behaviour.md §1.2 steps 1–7)", () => {
   });
 });
 
-describe("request-line errors (cpython-behaviour.md §1.6)", () => {
+describe("request-line errors (docs/cpython.md §1.6)", () => {
   it("an empty line is an error with status 0: close without answering (§1.2 step 3)", () => {
     for (const input of ["\r\n", "\n", " \t \r\n", "\x0b\x0c\r\n", "\r\nGET / HTTP/1.1\r\n\r\n"]) {
       const e = errorOf(input);
@@ -190,7 +190,7 @@ describe("request-line errors (cpython-behaviour.md §1.6)", () => {
   });
 });
 
-describe("HTTP-version (cpython-behaviour.md §1.2 step 4; RFC 9110 §2.5)", () => {
+describe("HTTP-version (docs/cpython.md §1.2; RFC 9110 §2.5)", () => {
   const accepted: [string, number, number][] = [
     ["HTTP/1.0", 1, 0],
     ["HTTP/1.1", 1, 1],
@@ -223,7 +223,7 @@ describe("HTTP-version (cpython-behaviour.md §1.2 step 4; RFC 9110 §2.5)", () 
       message: `Invalid HTTP version (${base})`,
       explain: undefined,
       requestline: `GET / ${version}`,
-      // Deliberate deviation (DESIGN.md): a real status line, CPython sends the page only.
+      // Deliberate deviation (docs/design.md): a real status line, CPython sends the page only.
       requestVersion: "",
       command: null,
     });
@@ -407,7 +407,7 @@ describe("request line vs CPython's parse_request (differential, §1.2)", () => 
         expect(e.message, where).toBe(message);
         expect(e.explain ?? null, where).toBe(explain);
         if (e.code === "BAD_VERSION" || e.code === "VERSION_NOT_SUPPORTED") {
-          // Deviation (DESIGN.md): these are answered with a status line.
+          // Deviation (docs/design.md): these are answered with a status line.
           expect(e.requestVersion, where).toBe("");
         } else if (version === "HTTP/0.9") {
           // Body-only answer either way: the default version, or an accepted literal HTTP/0.9.

@@ -1,6 +1,6 @@
 /**
  * The response side of ServerConnection: `sendHead` / `sendBody` / `endResponse` /
- * `responseComplete` (RFC 9112 §4, §6.3, §9.3; RFC 9110 §6.4.1, §15.2; parser-notes §5.8).
+ * `responseComplete` (RFC 9112 §4, §6.3, §9.3; RFC 9110 §6.4.1, §15.2; docs/protocol.md §5).
  */
 import { describe, expect, it } from "vitest";
 import { LAST_CHUNK, encodeChunk } from "../src/http/chunked.js";
@@ -28,7 +28,7 @@ function head(status: number | undefined, fields: string[] = [], extra: Partial<
   return { version: "HTTP/1.1", status, reason: status === undefined ? undefined : "R", fields, complete: true, keepAlive: true, ...extra };
 }
 
-describe("the response head (RFC 9112 §4, §5; cpython-behaviour.md §2.1)", () => {
+describe("the response head (RFC 9112 §4, §5; docs/cpython.md §2.1)", () => {
   it("serializes status line, field lines and the empty line as ISO-8859-1", () => {
     const conn = afterRequest(GET11);
     const out = conn.sendHead({
@@ -153,7 +153,7 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
     expect(conn.ourState).toBe("MUST_CLOSE");
   });
 
-  it("HTTP/1.0 keep-alive with a Content-Length response is reusable (cpython-behaviour.md §1.3)", () => {
+  it("HTTP/1.0 keep-alive with a Content-Length response is reusable (docs/cpython.md §1.3)", () => {
     const conn = afterRequest("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     conn.sendHead(head(200, ["Content-Length", "2"]));
     sent(conn, bytes("ok"));

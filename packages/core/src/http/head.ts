@@ -278,22 +278,36 @@ export function parseFieldLines(bytes: Uint8Array, start: number, end: number, c
   return summary;
 }
 
+/** Bounds of the element {@link nextElement} found last (module state: no allocation per call). */
+let elementStart = 0;
+let elementEnd = 0;
+
+/**
+ * Finds the list element (RFC 9110 §5.6.1) that begins at index `i` of `list`: sets
+ * {@link elementStart} and {@link elementEnd} to it without the white space around it, and
+ * returns the index after its comma (past the end for the last one).
+ */
+function nextElement(list: string, i: number): number {
+  let comma = list.indexOf(",", i);
+  if (comma < 0) comma = list.length;
+  let s = i;
+  let e = comma;
+  while (s < e && (list.charCodeAt(s) === SP || list.charCodeAt(s) === HT)) s++;
+  while (e > s && (list.charCodeAt(e - 1) === SP || list.charCodeAt(e - 1) === HT)) e--;
+  elementStart = s;
+  elementEnd = e;
+  return comma + 1;
+}
+
 /**
  * True if the comma-separated list `list` (RFC 9110 §5.6.1) contains `token`, compared
  * case-insensitively; `token` must be lower case.
  */
 export function listHasToken(list: string | null, token: string): boolean {
   if (list === null) return false;
-  let i = 0;
-  while (i <= list.length) {
-    let comma = list.indexOf(",", i);
-    if (comma < 0) comma = list.length;
-    let s = i;
-    let e = comma;
-    while (s < e && (list.charCodeAt(s) === SP || list.charCodeAt(s) === HT)) s++;
-    while (e > s && (list.charCodeAt(e - 1) === SP || list.charCodeAt(e - 1) === HT)) e--;
-    if (e - s === token.length && list.slice(s, e).toLowerCase() === token) return true;
-    i = comma + 1;
+  for (let i = 0; i <= list.length; ) {
+    i = nextElement(list, i);
+    if (elementEnd - elementStart === token.length && list.slice(elementStart, elementEnd).toLowerCase() === token) return true;
   }
   return false;
 }
@@ -301,16 +315,9 @@ export function listHasToken(list: string | null, token: string): boolean {
 /** The non-empty elements of the comma-separated list `list`, trimmed (RFC 9110 §5.6.1). */
 export function listElements(list: string): string[] {
   const out: string[] = [];
-  let i = 0;
-  while (i <= list.length) {
-    let comma = list.indexOf(",", i);
-    if (comma < 0) comma = list.length;
-    let s = i;
-    let e = comma;
-    while (s < e && (list.charCodeAt(s) === SP || list.charCodeAt(s) === HT)) s++;
-    while (e > s && (list.charCodeAt(e - 1) === SP || list.charCodeAt(e - 1) === HT)) e--;
-    if (e > s) out.push(list.slice(s, e));
-    i = comma + 1;
+  for (let i = 0; i <= list.length; ) {
+    i = nextElement(list, i);
+    if (elementEnd > elementStart) out.push(list.slice(elementStart, elementEnd));
   }
   return out;
 }

@@ -51,7 +51,7 @@ export function formatLogDate(seconds: number): string {
 
 /**
  * Parses an HTTP date as Python's `email.utils.parsedate_to_datetime` does, for `If-Modified-Since`
- * (cpython-behaviour.md §4.3 step 6). Returns seconds since the epoch, or `null` when the text is
+ * (docs/cpython.md §4.3). Returns seconds since the epoch, or `null` when the text is
  * not a date or carries a zone other than UTC (`GMT`, `UT`, `UTC`, `Z`, `+0000`, `-0000` or none):
  * CPython skips the comparison then.
  */

@@ -1,6 +1,6 @@
 /**
  * MIME type guessing for `SimpleHTTPRequestHandler`, as Python's `mimetypes` and
- * `SimpleHTTPRequestHandler.guess_type` do it (cpython-behaviour.md §4.5).
+ * `SimpleHTTPRequestHandler.guess_type` do it (docs/cpython.md §4.5).
  *
  * The algorithm is CPython's (3.13 and 3.14 give the same answers wherever their tables agree):
  * `posixpath.splitext`, then `mimetypes.suffix_map` (`.tgz` → `.tar.gz` …), then one
@@ -8,8 +8,8 @@
  * stripped, then the remaining extension is looked up lowercased.
  *
  * The table is the `mime` package (mime-db) with {@link TYPE_OVERRIDES} on top, so that every
- * extension of CPython 3.14's built-in strict table (cpython-behaviour.md Appendix B, 198
- * entries) gets CPython's answer, and extensions CPython does not know get mime-db's. CPython's
+ * extension of CPython 3.14's built-in strict table (`mimetypes._types_map_default`, 198
+ * entries, recorded in test/fixtures/cpython-mimetypes/cpython-3.14.json) gets CPython's answer, and extensions CPython does not know get mime-db's. CPython's
  * table is taken without system files: CPython also reads `/etc/mime.types` and the like, which
  * makes its answers depend on the host; httpserver's do not.
  *
@@ -69,7 +69,7 @@ export const ENCODINGS_MAP: Readonly<Record<string, string>> = Object.freeze({
 
 /**
  * Lowercased extension → MIME type entries that take precedence over the `mime` package: the 53
- * extensions of CPython 3.14's built-in strict table (cpython-behaviour.md Appendix B) for which
+ * extensions of CPython 3.14's built-in strict table (`mimetypes._types_map_default`) for which
  * `mime` 4.1.2 has no answer or another one. Each entry is CPython's answer, commented with what
  * `mime` says. CPython wins everywhere, not only for common web types, so that httpserver and
  * `python -m http.server` (without system mime.types files) agree on every extension CPython

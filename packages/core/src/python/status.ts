@@ -1,6 +1,6 @@
 /**
  * HTTP status codes with their reason phrases and descriptions, as Python's `http.HTTPStatus`
- * (3.14/3.15 table, cpython-behaviour.md Appendix A). `BaseHTTPRequestHandler.responses` is built
+ * (the 3.14/3.15 phrases and descriptions). `BaseHTTPRequestHandler.responses` is built
  * from it.
  *
  * Source: RFC 9110 §15 and the Python documentation of `http.HTTPStatus`.

@@ -112,7 +112,7 @@ const IDLE = Symbol("idle");
  * When the server runs as root, scripts run as `nobody` (uid and gid from /etc/passwd, else
  * 65534). Deprecated: constructing one prints a `DeprecationWarning` line once per process.
  *
- * Source: Python 3.13 docs, `http.server.CGIHTTPRequestHandler`; cpython-behaviour.md §5.
+ * Source: Python 3.13 docs, `http.server.CGIHTTPRequestHandler`; docs/cpython.md §5.
  */
 export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
   /**

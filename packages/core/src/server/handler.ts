@@ -99,7 +99,7 @@ let sysVersionCache: string | undefined;
  * `closeConnection`, `do_GET` → `doGET`. I/O is asynchronous: `rfile.read()` and `wfile.write()`
  * return promises; `handle`, `handleOneRequest`, `setup` and `finish` may be async.
  *
- * Source: Python docs, `http.server.BaseHTTPRequestHandler`; cpython-behaviour.md §1–3.
+ * Source: Python docs, `http.server.BaseHTTPRequestHandler`; docs/cpython.md §1–3.
  */
 export class BaseHTTPRequestHandler {
   // -- Python class attributes: override per subclass (field initializers) or per instance. --
