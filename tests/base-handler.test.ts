@@ -3,7 +3,7 @@
  * Spec: docs/cpython.md §1–3 and §6; deviations in docs/deviations.md.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { RawSession, curl, parseResponse, parseResponses, python, rawExchange } from "./support/clients.js";
+import { type Echo, RawSession, curl, json, parseResponse, parseResponses, python, rawExchange } from "./support/clients.js";
 import { normalize, startCPython } from "./support/cpython.js";
 import { type RunningServer, runtimes, startServer } from "./support/runtimes.js";
 import { errorPage } from "./support/simple.js";
@@ -25,13 +25,13 @@ for (const rt of runtimes()) {
           "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
           "POST /three HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: t\r\n\r\n",
       );
-      const bodies = [];
+      const bodies: Echo[] = [];
       for (let i = 0; i < 3; i++) {
         const res = await session.response();
         expect(res.status).toBe(200);
         expect(res.version).toBe("HTTP/1.1");
         expect(res.header("Connection")).toBeUndefined();
-        bodies.push(JSON.parse(res.body.toString()));
+        bodies.push(json(res.body));
       }
       expect(bodies.map((b) => [b.command, b.path, b.body])).toEqual([
         ["GET", "/one", ""],
@@ -41,7 +41,7 @@ for (const rt of runtimes()) {
       expect(bodies[2].trailers).toEqual(["X-Trailer", "t"]);
       // Still open: one more request, then Connection: close ends it.
       session.send("GET /four HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-      expect(JSON.parse((await session.response()).body.toString()).path).toBe("/four");
+      expect(json((await session.response()).body).path).toBe("/four");
       expect(await session.waitClosed()).toBe(true);
     });
 
@@ -50,8 +50,8 @@ for (const rt of runtimes()) {
       const session = await RawSession.open(srv.port);
       session.send(`POST /outer HTTP/1.1\r\nHost: a\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`);
       session.send("GET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-      const first = JSON.parse((await session.response()).body.toString());
-      const second = JSON.parse((await session.response()).body.toString());
+      const first = json((await session.response()).body);
+      const second = json((await session.response()).body);
       expect(first.path).toBe("/outer");
       expect(first.body).toBe(smuggled);
       expect(second.path).toBe("/after");
@@ -64,7 +64,7 @@ for (const rt of runtimes()) {
       session.send("HEAD / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nignore this");
       session.send("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
       expect((await session.response({ head: true })).status).toBe(200);
-      expect(JSON.parse((await session.response()).body.toString()).path).toBe("/next");
+      expect(json((await session.response()).body).path).toBe("/next");
       session.close();
     });
 
@@ -74,7 +74,7 @@ for (const rt of runtimes()) {
         session.send(`GET /r${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
         const res = await session.response();
         expect(res.status).toBe(200);
-        expect(JSON.parse(res.body.toString()).path).toBe(`/r${i}`);
+        expect(json(res.body).path).toBe(`/r${i}`);
       }
       expect(session.closed).toBe(false);
       session.close();
@@ -88,7 +88,7 @@ for (const rt of runtimes()) {
       session.send("GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
       expect((await session.response()).status).toBe(200);
       session.send("GET /c HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-      expect(JSON.parse((await session.response()).body.toString()).path).toBe("/c");
+      expect(json((await session.response()).body).path).toBe("/c");
       session.close();
     });
 
@@ -153,13 +153,12 @@ print(len(socks))
     test("Node's fetch gets the echoed body", async () => {
       const res = await fetch(`http://127.0.0.1:${srv.port}/fetch?q=1`, { method: "POST", body: "from fetch" });
       expect(res.status).toBe(200);
-      const json = await res.json();
-      expect(json).toMatchObject({ command: "POST", path: "/fetch?q=1", body: "from fetch", requestVersion: "HTTP/1.1" });
+      expect(await res.json()).toMatchObject({ command: "POST", path: "/fetch?q=1", body: "from fetch", requestVersion: "HTTP/1.1" });
     });
 
     test("a leading // in the request-target is collapsed in path, not in requestline (gh-87389)", async () => {
       const res = parseResponse((await rawExchange(srv.port, "GET ////a//b HTTP/1.0\r\n\r\n")).data);
-      expect(JSON.parse(res.body.toString())).toMatchObject({ path: "/a//b", requestline: "GET ////a//b HTTP/1.0" });
+      expect(json(res.body)).toMatchObject({ path: "/a//b", requestline: "GET ////a//b HTTP/1.0" });
     });
   });
 
@@ -182,7 +181,7 @@ print(len(socks))
       session.send("12345");
       const res = await session.response();
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body.toString()).body).toBe("12345");
+      expect(json(res.body).body).toBe("12345");
       session.close();
     });
 
@@ -198,7 +197,7 @@ print(len(socks))
       ]);
       expect(code).toBe(0);
       expect(stderr).toContain("HTTP/1.1 100 Continue");
-      expect(JSON.parse(stdout.toString()).body).toBe(body);
+      expect(json(stdout).body).toBe(body);
     });
 
     test("HTTP/1.0 never gets an interim response (RFC 9110 §15.2)", async () => {
@@ -366,7 +365,7 @@ print(len(socks))
         );
         expect(results.map((r) => parseResponse(r.data).status)).toEqual(Array(8).fill(200));
         const stats = parseResponse((await rawExchange(srv.port, "STATS / HTTP/1.0\r\n\r\n")).data);
-        expect(JSON.parse(stats.body.toString())).toEqual({ maxActive: 1 });
+        expect(json(stats.body)).toEqual({ maxActive: 1 });
       } finally {
         await srv.stop();
       }

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type RunningCommand, startCLI, startCommand } from "./support/cli.js";
-import { RawSession, curl, parseResponse, rawExchange } from "./support/clients.js";
+import { RawSession, curl, json, parseResponse, rawExchange } from "./support/clients.js";
 import { python313 } from "./support/cpython.js";
 import { ROOT, runtimes } from "./support/runtimes.js";
 
@@ -21,6 +21,21 @@ const PYTHON = ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => fs.exi
 /** 50 MiB of a 63-byte line repeated: what big.sh prints after its header. */
 const BIG_SIZE = 50 * 1024 * 1024;
 const BIG_LINE = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
+
+/** What cgi-bin/echo.py below prints, as JSON. */
+interface CgiEcho {
+  method: string;
+  query: string;
+  argv: string[];
+  pathInfo: string;
+  scriptName: string;
+  contentType: string;
+  length: number;
+  sha256: string;
+  head: string;
+  uid: number;
+  cwd: string;
+}
 
 const SCRIPTS: Record<string, string> = {
   "cgi-bin/env.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\nexec /usr/bin/env\n",
@@ -168,29 +183,29 @@ for (const rt of runtimes()) {
       expect(`${res.version} ${res.status} ${res.reason}`).toBe("HTTP/1.0 200 Script output follows");
       expect(res.headers.map(([n]) => n)).toEqual(["Server", "Date", "Content-Type"]);
       expect(res.header("Server")).toMatch(new RegExp(`^SimpleHTTP/0\\.6 ${rt.sysVersion.source.slice(1, -1)}$`));
-      const info = JSON.parse(res.body.toString());
+      const info = json<CgiEcho>(res.body);
       expect(info).toMatchObject({ method: "GET", query: "name=value&x=1", argv: [], pathInfo: "", scriptName: "/cgi-bin/echo.py" });
       expect(info.cwd).toBe(fs.realpathSync(path.join(tree, "cgi-bin")));
       if (process.getuid?.() === 0) expect(info.uid).toBe(65534);
       // No `=`: the query with `+` as space is the argument; no query at all gives an empty one.
-      expect(JSON.parse((await exchange(port, "GET /cgi-bin/echo.py?two+words HTTP/1.0\r\n\r\n")).body.toString()).argv).toEqual(["two words"]);
-      expect(JSON.parse((await exchange(port, "GET /cgi-bin/echo.py HTTP/1.0\r\n\r\n")).body.toString()).argv).toEqual([""]);
+      expect(json<CgiEcho>((await exchange(port, "GET /cgi-bin/echo.py?two+words HTTP/1.0\r\n\r\n")).body).argv).toEqual(["two words"]);
+      expect(json<CgiEcho>((await exchange(port, "GET /cgi-bin/echo.py HTTP/1.0\r\n\r\n")).body).argv).toEqual([""]);
       await cli.waitForStderr(logLine(`"GET /cgi-bin/echo\\.py\\?name=value&x=1 HTTP/1\\.0" 200 -`));
     });
 
     test("POST with a body: the script reads it on stdin (5 MiB, byte-exact), with CONTENT_TYPE and CONTENT_LENGTH", async () => {
       const small = await exchange(port, "POST /cgi-bin/echo.py HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nkey=value");
-      expect(JSON.parse(small.body.toString())).toMatchObject({ method: "POST", length: 9, head: "key=value", contentType: "application/x-www-form-urlencoded" });
+      expect(json<CgiEcho>(small.body)).toMatchObject({ method: "POST", length: 9, head: "key=value", contentType: "application/x-www-form-urlencoded" });
       const body = randomBytes(5 * 1024 * 1024);
       const head = `POST /cgi-bin/echo.py HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`;
       const res = await exchange(port, Buffer.concat([Buffer.from(head), body]));
       expect(res.status).toBe(200);
-      const info = JSON.parse(res.body.toString());
+      const info = json<CgiEcho>(res.body);
       expect(info.length).toBe(body.length);
       expect(info.sha256).toBe(createHash("sha256").update(body).digest("hex"));
       // curl's POST too.
       const { stdout } = await curl(["--data-binary", "from curl", `http://127.0.0.1:${port}/cgi-bin/echo.py`]);
-      expect(JSON.parse(stdout.toString())).toMatchObject({ method: "POST", head: "from curl", length: 9 });
+      expect(json<CgiEcho>(stdout)).toMatchObject({ method: "POST", head: "from curl", length: 9 });
     });
 
     test("PATH_INFO and nested directories: /cgi-bin/sub/nested.sh/more/p%41th runs nested.sh with PATH_INFO /more/pAth; /htbin works too", async () => {
@@ -305,7 +320,7 @@ for (const rt of runtimes()) {
       expect(alive(pid)).toBe(true);
       // Meanwhile other clients are served: a script and a file.
       const other = await exchange(port, "GET /cgi-bin/echo.py?other=1 HTTP/1.0\r\n\r\n");
-      expect(JSON.parse(other.body.toString()).query).toBe("other=1");
+      expect(json<CgiEcho>(other.body).query).toBe("other=1");
       expect((await exchange(port, "GET /hello.txt HTTP/1.0\r\n\r\n")).body.toString()).toBe("hello\n");
       hanging.socket.resetAndDestroy();
       await expect.poll(() => alive(pid), { timeout: 15_000 }).toBe(false);
@@ -325,7 +340,7 @@ for (const rt of runtimes()) {
       const relative = startCLI(rt, ["--cgi", "-b", "127.0.0.1", "-d", path.relative(ROOT, tree), "0"]);
       try {
         const relativePort = (await relative.started).port;
-        const info = JSON.parse((await exchange(relativePort, "GET /cgi-bin/echo.py HTTP/1.0\r\n\r\n")).body.toString());
+        const info = json<CgiEcho>((await exchange(relativePort, "GET /cgi-bin/echo.py HTTP/1.0\r\n\r\n")).body);
         expect(info.cwd).toBe(fs.realpathSync(path.join(tree, "cgi-bin")));
         const env = envOf((await exchange(relativePort, "GET /cgi-bin/env.sh/x HTTP/1.0\r\n\r\n")).body);
         expect(path.resolve(env.PATH_TRANSLATED)).toBe(path.join(tree, "x"));

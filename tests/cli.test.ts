@@ -13,7 +13,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { RawSession, parseResponse, rawExchange, run } from "./support/clients.js";
-import { type Runtime, type RunningServer, ROOT, runtimes } from "./support/runtimes.js";
+import { type Runtime, ROOT, runtimes } from "./support/runtimes.js";
 import { CLI_FIXTURE, logLine, request, startCli } from "./support/simple.js";
 import { FILES, type Tree, makeTree, removeTree } from "./support/tree.js";
 

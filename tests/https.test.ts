@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ScenarioOptions } from "./fixtures/handlers.js";
-import { RawSession, curl, parseResponse, rawExchange, run } from "./support/clients.js";
+import { type Echo, RawSession, curl, json, parseResponse, rawExchange, run } from "./support/clients.js";
 import { ROOT, type Runtime, type RunningServer, runtimes, startServer } from "./support/runtimes.js";
 import { KEY_PASSWORD, type PKI, fetchTrusting, makePKI, openTLS } from "./support/tls.js";
 
@@ -125,7 +125,7 @@ for (const rt of runtimes()) {
       for (const host of ["localhost", "127.0.0.1"]) {
         const { code, stdout, stderr } = await curl(["--cacert", pki.ca, "-d", "over tls", `https://${host}:${srv.port}/curl`]);
         expect(code, stderr).toBe(0);
-        const echoed = JSON.parse(stdout.toString());
+        const echoed = json(stdout);
         expect([echoed.command, echoed.path, echoed.body, echoed.requestVersion]).toEqual(["POST", "/curl", "over tls", "HTTP/1.1"]);
       }
     });
@@ -134,7 +134,7 @@ for (const rt of runtimes()) {
       const res = await fetchTrusting(pki.ca, `https://localhost:${srv.port}/fetch?q=1`, { method: "POST", body: "from fetch" });
       expect(res.status).toBe(200);
       expect(res.headers["content-type"]).toBe("application/json");
-      expect(JSON.parse(res.body)).toMatchObject({ command: "POST", path: "/fetch?q=1", body: "from fetch" });
+      expect(json(res.body)).toMatchObject({ command: "POST", path: "/fetch?q=1", body: "from fetch" });
     });
 
     test("a client that does not trust the certificate fails; the server logs the alert and keeps serving", async () => {
@@ -169,11 +169,11 @@ for (const rt of runtimes()) {
           "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
           "POST /three HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
       );
-      const seen = [];
+      const seen: Echo[] = [];
       for (let i = 0; i < 3; i++) {
         const res = await session.response();
         expect(res.status).toBe(200);
-        seen.push(JSON.parse(res.body.toString()));
+        seen.push(json(res.body));
       }
       expect(seen.map((b) => [b.path, b.body])).toEqual([
         ["/one", ""],
@@ -182,7 +182,7 @@ for (const rt of runtimes()) {
       ]);
       for (let i = 0; i < 50; i++) {
         session.send(`GET /r${i} HTTP/1.1\r\nHost: a\r\n\r\n`);
-        expect(JSON.parse((await session.response()).body.toString()).path).toBe(`/r${i}`);
+        expect(json((await session.response()).body).path).toBe(`/r${i}`);
       }
       expect(session.closed).toBe(false);
       session.send("GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
@@ -241,7 +241,7 @@ for (const rt of runtimes()) {
         try {
           const { code, stdout, stderr } = await curl(["--cacert", pki.ca, `https://localhost:${srv.port}/k`]);
           expect(code, stderr).toBe(0);
-          expect(JSON.parse(stdout.toString()).path).toBe("/k");
+          expect(json(stdout).path).toBe("/k");
         } finally {
           await srv.stop();
         }
@@ -271,7 +271,9 @@ for (const rt of runtimes()) {
       expect(code, stderr).toBe(0);
       const lines = stdout.toString().trim().split("\n");
       expect(lines.pop()).toBe("DONE");
-      const results = Object.fromEntries(lines.map((l) => JSON.parse(l)).map((r) => [r.name, r]));
+      const results = Object.fromEntries(
+        lines.map((l) => json<{ name: string; ok: boolean; error?: string; reason?: string; message?: string }>(l)).map((r) => [r.name, r]),
+      );
       const q = (p: string) => `'${p}'`;
       const expected: Record<string, [string, string] | null> = {
         "missing certfile": ["FILE_ERROR", `cannot read the TLS certificate file: [Errno 2] No such file or directory: ${q(pki.missing)}`],
@@ -300,7 +302,7 @@ for (const rt of runtimes()) {
           expect(got, name).toEqual({ name, ok: true });
         } else {
           expect(got, name).toMatchObject({ ok: false, error: "SSLError", reason: want[0] });
-          expect(got.message.startsWith(want[1]), `${name}: ${got.message}`).toBe(true);
+          expect(got.message?.startsWith(want[1]), `${name}: ${got.message}`).toBe(true);
           expect(got.message, name).not.toMatch(/\n/);
         }
       }
@@ -322,7 +324,7 @@ for (const rt of runtimes()) {
         const half = await stalledClient(srv.port, HALF_CLIENT_HELLO);
         const results = await Promise.all(Array.from({ length: 50 }, (_, i) => tlsGet(srv.port, `/c${i}`)));
         expect(results.map((r) => r.status)).toEqual(Array(50).fill(200));
-        expect(results.map((r) => JSON.parse(r.body.toString()).path)).toEqual(Array.from({ length: 50 }, (_, i) => `/c${i}`));
+        expect(results.map((r) => json(r.body).path)).toEqual(Array.from({ length: 50 }, (_, i) => `/c${i}`));
         // The stalled handshakes were pending the whole time.
         expect(silent.closed).toBe(false);
         expect(half.closed).toBe(false);

@@ -5,6 +5,22 @@
 import { spawn } from "node:child_process";
 import * as net from "node:net";
 
+/** What `EchoHandler` in tests/fixtures/handlers.ts answers, as JSON. */
+export interface Echo {
+  command: string;
+  path: string;
+  requestVersion: string;
+  requestline: string;
+  headers: [string, string][];
+  body: string;
+  trailers: string[];
+}
+
+/** Parses a JSON message body; `T` declares what the fixture that sent it writes (an {@link Echo} unless told). */
+export function json<T = Echo>(body: Buffer | string): T {
+  return JSON.parse(body.toString()) as T;
+}
+
 /** Sends `data` and collects everything until the server closes (or `timeoutMs`). */
 export function rawExchange(
   port: number,
@@ -221,7 +237,7 @@ export function run(
     const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     const out: Buffer[] = [];
     let err = "";
-    child.stdout.on("data", (c) => out.push(c));
+    child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
     child.on("error", reject);

@@ -116,8 +116,8 @@ export function startProcess(
   const notify = () => {
     for (const listener of listeners) listener();
   };
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => ((out += s), notify()));
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => ((err += s), notify()));
+  child.stdout.setEncoding("utf8").on("data", (s: string) => ((out += s), notify()));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => ((err += s), notify()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => (notify(), resolve(code))));
   const waitFor = (stream: "stdout" | "stderr", pattern: RegExp, timeoutMs = 20_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {

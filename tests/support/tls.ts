@@ -156,5 +156,5 @@ export async function fetchTrusting(
     env: { NODE_EXTRA_CA_CERTS: ca },
   });
   if (code !== 0) throw new Error(`fetch failed (${code}): ${stderr}`);
-  return JSON.parse(stdout.toString());
+  return JSON.parse(stdout.toString()) as { status: number; headers: Record<string, string>; body: string };
 }

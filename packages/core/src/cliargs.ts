@@ -102,8 +102,10 @@ const HELP_WIDTH = 78;
 const PORT_MAX = 65535;
 
 /** Thrown by {@link CliParser.exit} and caught by {@link parseCliArgs}: never escapes. */
-class ExitRequest {
-  constructor(readonly code: number) {}
+class ExitRequest extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
 }
 
 /** argparse's default formatter at a fixed width and without colour (no `process.env`/TTY probe). */
@@ -156,8 +158,8 @@ const PY_SPACE = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2
 function pyStrip(s: string): string {
   let start = 0;
   let end = s.length;
-  while (start < end && PY_SPACE.includes(s[start]!)) start++;
-  while (end > start && PY_SPACE.includes(s[end - 1]!)) end--;
+  while (start < end && PY_SPACE.includes(s[start])) start++;
+  while (end > start && PY_SPACE.includes(s[end - 1])) end--;
   return s.slice(start, end);
 }
 

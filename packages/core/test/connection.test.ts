@@ -367,6 +367,7 @@ describe("work per received piece is bounded by the new bytes, not the buffer (n
   /** Feeds `input` in pieces of `size` bytes and counts the bytes `Uint8Array#indexOf` scanned. */
   function scannedBytes(input: string, size: number): number {
     let scanned = 0;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with `.call(this, …)`
     const indexOf = Uint8Array.prototype.indexOf;
     vi.spyOn(Uint8Array.prototype, "indexOf").mockImplementation(function (this: Uint8Array, value: number, from?: number) {
       const start = Math.max(0, from ?? 0);

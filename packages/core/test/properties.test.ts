@@ -195,7 +195,7 @@ const requestModel: fc.Arbitrary<RequestModel> = fc
     lf: fc.nat(3).map((n) => n === 0),
   })
   // Transfer-Encoding is an error in HTTP/1.0 (RFC 9112 §6.1): only valid models here.
-  .map((m) => (m.version === "HTTP/1.0" && m.body.kind === "chunked" ? { ...m, body: { kind: "none" } as BodyModel } : m));
+  .map((m) => (m.version === "HTTP/1.0" && m.body.kind === "chunked" ? { ...m, body: { kind: "none" } } : m));
 
 /**
  * The field lines a model is sent with, framing and persistence fields included: flat
@@ -399,8 +399,8 @@ describe("(b) round trips", () => {
     })
     .map((m) => {
       // RFC 9112 §6.3 rules 1–2: no body after HEAD, 204 and 304; chunked only to HTTP/1.1 (§6.1).
-      if (m.request === "HEAD" || m.status === 204 || m.status === 304) return { ...m, framing: "none" as Framing, body: "" };
-      if (m.framing === "chunked" && m.peer === "HTTP/1.0") return { ...m, framing: "close" as Framing };
+      if (m.request === "HEAD" || m.status === 204 || m.status === 304) return { ...m, framing: "none", body: "" };
+      if (m.framing === "chunked" && m.peer === "HTTP/1.0") return { ...m, framing: "close" };
       return m;
     });
 

@@ -228,7 +228,7 @@ function spawn(options: SpawnOptions): Promise<Subprocess> {
         stdio: "pipe",
       });
     } catch (error) {
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
     const exited = new Promise<{ code: number | null; signal: string | null }>((done) =>

@@ -68,7 +68,7 @@ export const PAUSED = Object.freeze({ type: "paused" as const });
 /** The (shared) event for a client that closed between requests. */
 export const CLOSED: ConnectionClosedEvent = Object.freeze({ type: "closed" });
 /** The end of a body without trailers (shared). */
-export const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) as readonly string[] });
+export const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trailers: Object.freeze([]) });
 
 /** What `ServerConnection.nextEvent` returns. */
 export type ConnectionEvent =

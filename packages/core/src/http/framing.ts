@@ -21,7 +21,7 @@ export interface RequestFraming {
 }
 
 /** The framing of a request without `Content-Length` and `Transfer-Encoding` (shared). */
-export const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 }) as RequestFraming;
+export const NO_BODY: RequestFraming = Object.freeze({ kind: "none", length: 0 });
 
 /**
  * Decides how the body of a request is framed, from its field lines (RFC 9112 §6.1–§6.3):

@@ -258,8 +258,8 @@ function encodeHead(
   }
   if (addClose) at = latin1Write(CONNECTION_CLOSE, out, at);
   if (complete) {
-    out[at++] = 0x0d;
-    out[at++] = 0x0a;
+    out[at] = 0x0d;
+    out[at + 1] = 0x0a;
   }
   return out;
 }

@@ -72,7 +72,7 @@ export interface TLSListenOptions {
    * @param error `code` is a {@link TLSHandshakeErrorCode} or the runtime's own; `message` a
    *   short reason.
    */
-  onHandshakeError(remoteAddress: Address, error: Error & { code?: string }): void;
+  onHandshakeError: (remoteAddress: Address, error: Error & { code?: string }) => void;
 }
 
 /** How to listen. */
@@ -102,7 +102,7 @@ export interface ListenOptions {
    * (once per burst).
    * @param error `code` is the POSIX name where the runtime gives one.
    */
-  onAcceptError(error: Error & { code?: string }): void;
+  onAcceptError: (error: Error & { code?: string }) => void;
 }
 
 /** A listening socket. */
@@ -116,13 +116,13 @@ export interface Listener {
 /** Callbacks a {@link Socket} delivers its events to. */
 export interface SocketEvents {
   /** Bytes were received. The array is handed over: the adapter must not reuse it. */
-  data(chunk: Uint8Array): void;
+  data: (chunk: Uint8Array) => void;
   /** The peer closed its sending side (EOF). */
-  end(): void;
+  end: () => void;
   /** The socket was closed, by either side or by an error; no event follows. */
-  close(): void;
+  close: () => void;
   /** Bytes queued by {@link Socket.write} were flushed below the high-water mark. */
-  drain(): void;
+  drain: () => void;
 }
 
 /** A connected socket (TCP, or TLS after its handshake: bytes are plaintext). */

@@ -65,7 +65,7 @@ export function parseHTTPDate(text: string): number | null {
   let month: string;
   let year: string;
   let time = "00:00:00";
-  let zone: string | null = null;
+  let zone: string | null;
   // "06 Nov 1994 08:49:37 GMT", "06-Nov-94 08:49:37 GMT", "Nov 6 08:49:37 1994" (asctime)
   if (words[0].includes("-") && words[0].split("-").length === 3) {
     [day, month, year] = words[0].split("-");

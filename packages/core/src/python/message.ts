@@ -46,7 +46,7 @@ export class HTTPMessage implements Iterable<string> {
     if (fields instanceof HTTPMessage) {
       this.#fields = fields.#fields.slice();
     } else if (Array.isArray(fields) && (fields.length === 0 || typeof fields[0] === "string")) {
-      this.#fields = fields as string[];
+      this.#fields = fields;
     } else {
       const flat: string[] = [];
       for (const [name, value] of fields as Iterable<readonly [string, string]>) flat.push(name, value);
@@ -56,7 +56,7 @@ export class HTTPMessage implements Iterable<string> {
 
   #lowerNames(): string[] {
     if (this.#lower === undefined) {
-      const lower: string[] = new Array(this.#fields.length >> 1);
+      const lower = new Array<string>(this.#fields.length >> 1);
       for (let i = 0; i < lower.length; i++) lower[i] = this.#fields[i << 1].toLowerCase();
       this.#lower = lower;
     }

@@ -191,7 +191,7 @@ function typeOfExtension(ext: string): string | null {
 export function guessFileType(path: string): string | null {
   let [base, ext] = splitext(path);
   while (Object.hasOwn(SUFFIX_MAP, ext.toLowerCase())) [base, ext] = splitext(base + SUFFIX_MAP[ext.toLowerCase()]);
-  if (Object.hasOwn(ENCODINGS_MAP, ext)) [base, ext] = splitext(base);
+  if (Object.hasOwn(ENCODINGS_MAP, ext)) ext = splitext(base)[1];
   return typeOfExtension(ext.toLowerCase());
 }
 
@@ -211,8 +211,8 @@ export function guessFileType(path: string): string | null {
  */
 export function guessType(path: string, extensionsMap: Readonly<Record<string, string>>, defaultType: string): string {
   const [, ext] = splitext(path);
-  if (Object.hasOwn(extensionsMap, ext)) return extensionsMap[ext]!;
+  if (Object.hasOwn(extensionsMap, ext)) return extensionsMap[ext];
   const lower = ext.toLowerCase();
-  if (Object.hasOwn(extensionsMap, lower)) return extensionsMap[lower]!;
+  if (Object.hasOwn(extensionsMap, lower)) return extensionsMap[lower];
   return guessFileType(path) ?? defaultType;
 }

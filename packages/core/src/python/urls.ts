@@ -124,7 +124,10 @@ const USES_NETLOC = new Set([
 
 /** Python's `urllib.parse.urlsplit(url)` (RFC 3986 §3, Python's relaxed rules). */
 export function urlsplit(url: string): SplitResult {
-  let rest = url.replace(/^[\x00-\x20]+/, "").replace(/[\t\r\n]/g, "");
+  // Leading C0 controls and spaces are stripped, then every tab, CR and LF (WHATWG URL).
+  let start = 0;
+  while (start < url.length && url.charCodeAt(start) <= 0x20) start++;
+  let rest = url.slice(start).replace(/[\t\r\n]/g, "");
   let scheme = "";
   const colon = rest.indexOf(":");
   if (colon > 0 && SCHEME_CHARS.test(rest.slice(0, colon))) {

@@ -15,7 +15,7 @@ import type { Socket } from "../platform/types.js";
 export const COALESCE_BYTES = 16 * 1024;
 
 /** The ECMAScript host's microtask queue (HTML's `queueMicrotask`, in every runtime). */
-const queueMicrotask = (globalThis as unknown as { queueMicrotask(fn: () => void): void }).queueMicrotask;
+const queueMicrotask = (globalThis as unknown as { queueMicrotask: (fn: () => void) => void }).queueMicrotask;
 
 /**
  * Writes to a socket, holding small chunks until the current run of synchronous code and

@@ -4,14 +4,14 @@
  * @module
  */
 
-import { latin1Decode, utf8Decode } from "../http/chars.js";
+import { PY_WHITESPACE, latin1Decode, utf8Decode } from "../http/chars.js";
 import { ProtocolError } from "../http/errors.js";
 import { pyRepr } from "../http/repr.js";
 import type { Platform, SpawnOptions, Subprocess } from "../platform/types.js";
 import { outOfDescriptors } from "../python/oserror.js";
 import { decodeBase64Lenient } from "../python/base64.js";
 import { joinPath, unquote, urlCollapsePath } from "../python/urls.js";
-import { ConnectionClosedError } from "./errors.js";
+import { ConnectionClosedError, asError } from "./errors.js";
 import { type ReadableSource, SimpleHTTPRequestHandler, statOrNull } from "./simple.js";
 
 /** Bytes of a script's standard error logged per request; the rest is counted, not logged. */
@@ -47,9 +47,6 @@ const SIGNAL_NUMBERS: Record<string, number> = {
   SIGXCPU: 24,
   SIGXFSZ: 25,
 };
-
-/** Python's `str.split()` white space, for the Latin-1 text of a field value. */
-const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0]+/;
 
 /** The uid and gid of `nobody` from /etc/passwd, else 65534 (cached per platform). */
 const nobodyCache = new WeakMap<Platform, { uid: number; gid: number }>();
@@ -321,11 +318,11 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     env.REMOTE_ADDR = this.clientAddress[0];
     const authorization = this.headers.get("authorization");
     if (authorization) {
-      const words = authorization.split(PY_WHITESPACE).filter((w) => w !== "");
+      const words = pySplit(authorization);
       if (words.length === 2) {
         env.AUTH_TYPE = words[0];
         if (words[0].toLowerCase() === "basic") {
-          const decoded = /^[\x00-\x7f]*$/.test(words[1]) ? decodeBase64Lenient(words[1]) : null;
+          const decoded = isAscii(words[1]) ? decodeBase64Lenient(words[1]) : null;
           if (decoded !== null && decoded.every((b) => b < 0x80)) {
             const parts = latin1Decode(decoded).split(":");
             if (parts.length === 2) env.REMOTE_USER = parts[0];
@@ -398,7 +395,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const channel = this.channel;
     const unlisten = channel.onClose(() => proc.kill());
     if (channel.request?.bodyKind !== "length" && channel.request?.bodyKind !== "chunked") sendHead();
-    let bodyError: unknown = null;
+    let bodyError: Error | null = null;
     const stdinDone = this.#pumpBody(proc, exit, sendHead).then((error) => {
       bodyError = error;
     });
@@ -413,7 +410,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       return { promise, cancel };
     };
 
-    let failure: unknown = null;
+    let failure: Error | null = null;
     const iterator = proc.stdout[Symbol.asyncIterator]();
     const head = this.command === "HEAD" ? new HeadScanner() : null;
     try {
@@ -445,7 +442,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     } catch (error) {
       // The client is gone (or too slow for the handler's timeout): end the script.
       proc.kill();
-      if (!(error instanceof ConnectionClosedError)) failure = error;
+      if (!(error instanceof ConnectionClosedError)) failure = asError(error);
     } finally {
       void iterator.return?.();
       unlisten();
@@ -456,7 +453,8 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     const timer = idle(AFTER_EXIT_IDLE_MS);
     await Promise.race([stderrDone, timer.promise]);
     timer.cancel();
-    const failed = bodyError as unknown;
+    // Set by the body pump's callback: TypeScript cannot see that assignment here.
+    const failed = bodyError as Error | null;
     if (failed instanceof ProtocolError) {
       this.logError("CGI script killed: %s (%s)", failed.message, failed.explain ?? "");
       if (!headSent) this.sendError(failed.status, failed.message, failed.explain);
@@ -481,7 +479,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    * whole body) and resolves with the error, as does any other failure to read it; else with
    * `null`. Never rejects.
    */
-  async #pumpBody(proc: Subprocess, exit: Promise<unknown>, bodyDone: () => void): Promise<unknown> {
+  async #pumpBody(proc: Subprocess, exit: Promise<unknown>, bodyDone: () => void): Promise<Error | null> {
     const stop = exit.then((): typeof EXITED => EXITED);
     try {
       for (;;) {
@@ -495,7 +493,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       }
     } catch (error) {
       proc.kill();
-      return error;
+      return asError(error);
     }
     await Promise.race([proc.closeStdin(), stop]);
     return null;
@@ -573,4 +571,26 @@ class HeadScanner {
     }
     return chunk.length;
   }
+}
+
+/** Python's `str.split()` of ISO-8859-1 text: the words between runs of Python's white space. */
+function pySplit(text: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x20;
+    const space = c < 0x100 && PY_WHITESPACE[c] === 1;
+    if (!space && start < 0) start = i;
+    else if (space && start >= 0) {
+      words.push(text.slice(start, i));
+      start = -1;
+    }
+  }
+  return words;
+}
+
+/** True if every character of `s` is ASCII. */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }

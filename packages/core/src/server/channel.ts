@@ -7,7 +7,6 @@
  * @module
  */
 
-import { allocBytes } from "../http/chars.js";
 import { type ConnectionLimits, ServerConnection } from "../http/connection.js";
 import { ProtocolError } from "../http/errors.js";
 import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.js";
@@ -15,7 +14,7 @@ import { lineContext } from "../http/headreader.js";
 import type { ResponseHead } from "../http/response.js";
 import type { Platform, Socket, Timer } from "../platform/types.js";
 import { BatchedWriter } from "./batching.js";
-import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError, asError } from "./errors.js";
 import { BODY_WAIT, HEAD_WAIT, NO_WAIT, TimeLimits } from "./timelimits.js";
 
 /** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds (`null`: no limit). */
@@ -230,7 +229,7 @@ export class Channel {
       const now = this.#takeRequest();
       if (now !== undefined) return Promise.resolve(now);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(asError(error));
     }
     this.#limits.awaitHead(this.#platform.now(), this.#conn.bufferedBytes > 0, this.requestCount === 0);
     return new Promise((resolve, reject) => {
@@ -244,7 +243,7 @@ export class Channel {
           event = this.#takeRequest();
         } catch (error) {
           this.#endReadWait();
-          reject(error);
+          reject(asError(error));
           return;
         }
         if (event === undefined) {

@@ -41,3 +41,8 @@ export class SendTimeoutError extends Error {
     super(`no progress sending the response for ${seconds} s`);
   }
 }
+
+/** `error` as an `Error`: itself when it is one, else wrapped (a thrown string, say). */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
