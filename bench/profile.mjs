@@ -37,7 +37,9 @@ try {
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
   if (file === undefined) throw new Error(`no profile written in ${dir}`);
   const { rows, totalMs, idleMs, gcMs } = selfTimes(join(dir, file));
-  console.log(`${(totalMs / 1000).toFixed(1)} s sampled: idle ${((100 * idleMs) / totalMs).toFixed(1)}%, GC ${((100 * gcMs) / totalMs).toFixed(1)}%`);
+  console.log(
+    `${(totalMs / 1000).toFixed(1)} s sampled: idle ${((100 * idleMs) / totalMs).toFixed(1)}%, GC ${((100 * gcMs) / totalMs).toFixed(1)}%`,
+  );
   console.log("self ms   share  function  (where)");
   for (const row of rows.slice(0, top)) {
     console.log(`${row.ms.toFixed(0).padStart(7)}  ${(row.share * 100).toFixed(1).padStart(5)}%  ${row.name}  ${row.where}`);

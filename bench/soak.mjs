@@ -196,16 +196,28 @@ async function soak(runtime, docroot) {
     await sleep(500);
     const before = { fds: fds(server.pid), rss: rss(server.pid) };
     const phases = [
-      ["fuzz", REQUESTS, () => {
-        const bytes = fuzzCase();
-        return client(server.port, rnd() < 0.3 ? split(bytes) : [bytes], { halfClose: rnd() < 0.3 });
-      }],
+      [
+        "fuzz",
+        REQUESTS,
+        () => {
+          const bytes = fuzzCase();
+          return client(server.port, rnd() < 0.3 ? split(bytes) : [bytes], { halfClose: rnd() < 0.3 });
+        },
+      ],
       ["churn", REQUESTS, () => client(server.port, [Buffer.from("GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")])],
-      ["abort", REQUESTS / 10, () => {
-        const when = pick(["connect", "request", "response"]);
-        const head = pick(["GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n", "GET /a.txt HTTP/1.1\r\nHo", "POST /a.txt HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"]);
-        return client(server.port, [Buffer.from(head)], { reset: when });
-      }],
+      [
+        "abort",
+        REQUESTS / 10,
+        () => {
+          const when = pick(["connect", "request", "response"]);
+          const head = pick([
+            "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /a.txt HTTP/1.1\r\nHo",
+            "POST /a.txt HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc",
+          ]);
+          return client(server.port, [Buffer.from(head)], { reset: when });
+        },
+      ],
     ];
     for (const [name, count, job] of phases) {
       const start = Date.now();
@@ -249,7 +261,9 @@ truncateSync(join(docroot, "big.bin"), 16 * 1048576);
 let failed = false;
 try {
   for (const runtime of RUNTIMES) {
-    console.log(`${runtime}: ${REQUESTS} fuzzed requests, ${REQUESTS} churned connections, ${REQUESTS / 10} aborts (concurrency ${CONCURRENCY})`);
+    console.log(
+      `${runtime}: ${REQUESTS} fuzzed requests, ${REQUESTS} churned connections, ${REQUESTS / 10} aborts (concurrency ${CONCURRENCY})`,
+    );
     const failures = await soak(runtime, docroot);
     for (const f of failures) console.log(`  FAIL ${runtime}: ${f}`);
     failed ||= failures.length > 0;

@@ -240,7 +240,9 @@ print(len(socks))
 
     test("a two-word request that is not GET gets a bare error body", async () => {
       const { data, closed } = await rawExchange(srv.port, "POST /index.html\r\n");
-      expect(data.toString("latin1")).toBe(errorPage(400, "Bad HTTP/0.9 request type ('POST')", "Bad request syntax or unsupported method"));
+      expect(data.toString("latin1")).toBe(
+        errorPage(400, "Bad HTTP/0.9 request type ('POST')", "Bad request syntax or unsupported method"),
+      );
       expect(closed).toBe(true);
     });
   });
@@ -267,7 +269,12 @@ print(len(socks))
       ["100 header fields", fields(100), "HTTP/1.0 431 Too many headers", true],
       ["99 header fields are accepted", fields(99), "HTTP/1.0 501 Unsupported method ('GET')", true],
       ["unknown method", "PUT / HTTP/1.0\r\n\r\n", "HTTP/1.0 501 Unsupported method ('PUT')", true],
-      ["HTML in the method is escaped in the body only", "<script>alert(1)</script> / HTTP/1.0\r\n\r\n", "HTTP/1.0 501 Unsupported method ('<script>alert(1)</script>')", true],
+      [
+        "HTML in the method is escaped in the body only",
+        "<script>alert(1)</script> / HTTP/1.0\r\n\r\n",
+        "HTTP/1.0 501 Unsupported method ('<script>alert(1)</script>')",
+        true,
+      ],
       // Documented deviations: a status line where CPython sends a bare body.
       ["bad version", "GET / FOO/1.0\r\n\r\n", "HTTP/1.0 400 Bad request version ('FOO/1.0')", false],
       ["version 2.0", "GET / HTTP/2.0\r\n\r\n", "HTTP/1.0 505 Invalid HTTP version (2.0)", false],
@@ -324,7 +331,11 @@ print(len(socks))
     afterAll(() => srv?.stop());
 
     const cases: [string, string, number][] = [
-      ["Content-Length with Transfer-Encoding", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
+      [
+        "Content-Length with Transfer-Encoding",
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+      ],
       ["two Content-Length fields", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", 400],
       ["signed Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc", 400],
       ["unknown transfer coding", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501],

@@ -194,8 +194,16 @@ for (const rt of runtimes()) {
     });
 
     test("POST with a body: the script reads it on stdin (5 MiB, byte-exact), with CONTENT_TYPE and CONTENT_LENGTH", async () => {
-      const small = await exchange(port, "POST /cgi-bin/echo.py HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nkey=value");
-      expect(json<CgiEcho>(small.body)).toMatchObject({ method: "POST", length: 9, head: "key=value", contentType: "application/x-www-form-urlencoded" });
+      const small = await exchange(
+        port,
+        "POST /cgi-bin/echo.py HTTP/1.0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nkey=value",
+      );
+      expect(json<CgiEcho>(small.body)).toMatchObject({
+        method: "POST",
+        length: 9,
+        head: "key=value",
+        contentType: "application/x-www-form-urlencoded",
+      });
       const body = randomBytes(5 * 1024 * 1024);
       const head = `POST /cgi-bin/echo.py HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`;
       const res = await exchange(port, Buffer.concat([Buffer.from(head), body]));
@@ -241,14 +249,24 @@ for (const rt of runtimes()) {
     test("HEAD runs the script and sends its header fields without its body (RFC 9110 §9.3.2)", async () => {
       const { data } = await rawExchange(port, "HEAD /cgi-bin/echo.py?head HTTP/1.0\r\n\r\n", { timeoutMs: 20_000 });
       const text = data.toString("latin1");
-      expect(text).toMatch(/^HTTP\/1\.0 200 Script output follows\r\nServer: [^\r]+\r\nDate: [^\r]+\r\nContent-Type: application\/json\r\n\r\n$/);
+      expect(text).toMatch(
+        /^HTTP\/1\.0 200 Script output follows\r\nServer: [^\r]+\r\nDate: [^\r]+\r\nContent-Type: application\/json\r\n\r\n$/,
+      );
       await cli.waitForStderr(logLine(`"HEAD /cgi-bin/echo\\.py\\?head HTTP/1\\.0" 200 -`));
     });
 
     test("errors with CPython's messages: missing → 404, not executable or a directory → 403, POST to a plain file → 501; files outside the CGI directories are served", async () => {
       expectError(await exchange(port, "GET /cgi-bin/missing.sh HTTP/1.0\r\n\r\n"), 404, "No such CGI script ('/cgi-bin/missing.sh')");
-      expectError(await exchange(port, "GET /cgi-bin/noexec.sh HTTP/1.0\r\n\r\n"), 403, "CGI script is not executable ('/cgi-bin/noexec.sh')");
-      expectError(await exchange(port, "POST /cgi-bin/sub HTTP/1.0\r\nContent-Length: 0\r\n\r\n"), 403, "CGI script is not a plain file ('/cgi-bin/sub')");
+      expectError(
+        await exchange(port, "GET /cgi-bin/noexec.sh HTTP/1.0\r\n\r\n"),
+        403,
+        "CGI script is not executable ('/cgi-bin/noexec.sh')",
+      );
+      expectError(
+        await exchange(port, "POST /cgi-bin/sub HTTP/1.0\r\nContent-Length: 0\r\n\r\n"),
+        403,
+        "CGI script is not a plain file ('/cgi-bin/sub')",
+      );
       expectError(await exchange(port, "POST /hello.txt HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi"), 501, "Can only POST to CGI scripts");
       const file = await exchange(port, "GET /hello.txt HTTP/1.0\r\n\r\n");
       expect(`${file.status} ${file.body.toString()}`).toBe("200 hello\n");
@@ -316,7 +334,9 @@ for (const rt of runtimes()) {
     test("a hanging script does not block other clients, and is ended when its client resets the connection", async () => {
       const hanging = await RawSession.open(port);
       hanging.send("GET /cgi-bin/hang.sh HTTP/1.0\r\n\r\n");
-      const pid = Number(/pid=(\d+)\n/.exec((await hanging.take((b) => (/pid=\d+\n/.test(b.toString()) ? b.length : null), 20_000)).toString())![1]);
+      const pid = Number(
+        /pid=(\d+)\n/.exec((await hanging.take((b) => (/pid=\d+\n/.test(b.toString()) ? b.length : null), 20_000)).toString())![1],
+      );
       expect(alive(pid)).toBe(true);
       // Meanwhile other clients are served: a script and a file.
       const other = await exchange(port, "GET /cgi-bin/echo.py?other=1 HTTP/1.0\r\n\r\n");
@@ -351,7 +371,9 @@ for (const rt of runtimes()) {
     });
 
     test("the DeprecationWarning is printed once on stderr", () => {
-      const warnings = cli.stderr().match(/^DeprecationWarning: CGIHTTPRequestHandler \(--cgi\) is deprecated: .*Python 3\.15 removed it.*$/gm);
+      const warnings = cli
+        .stderr()
+        .match(/^DeprecationWarning: CGIHTTPRequestHandler \(--cgi\) is deprecated: .*Python 3\.15 removed it.*$/gm);
       expect(warnings).toHaveLength(1);
       expect(cli.stderr()).not.toMatch(/Exception occurred|Error:/);
     });

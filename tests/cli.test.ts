@@ -135,7 +135,12 @@ for (const rt of runtimes()) {
       const srv = await startCli(rt, ["0", "-b", "127.0.0.1", "-p", "HTTP/1.1", "-d", tree.root]);
       try {
         const session = await RawSession.open(srv.port);
-        for (const [target, status] of [["/a.txt", 200], ["/sub/", 200], ["/sub", 301], ["/withindex/", 200]] as const) {
+        for (const [target, status] of [
+          ["/a.txt", 200],
+          ["/sub/", 200],
+          ["/sub", 301],
+          ["/withindex/", 200],
+        ] as const) {
           session.send(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
           const res = await session.response();
           expect(res.version, target).toBe("HTTP/1.1");

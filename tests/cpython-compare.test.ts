@@ -135,7 +135,20 @@ const REQUESTS: Req[] = [
     "/etc/passwd",
   ].map((t) => ({ name: `GET ${t}`, raw: get(t) })),
   // Odd encodings.
-  ...["/%C3%28", "/%ff.txt", "/%ff.dir/", "/%EF%BF%BD.dir/f.txt", "/%zz", "/%", "/caf%c3%a9.txt", "/%61.txt", "/a%2Etxt", "/%00", "/a.txt%00", "/sub/%00/"].map((t) => ({
+  ...[
+    "/%C3%28",
+    "/%ff.txt",
+    "/%ff.dir/",
+    "/%EF%BF%BD.dir/f.txt",
+    "/%zz",
+    "/%",
+    "/caf%c3%a9.txt",
+    "/%61.txt",
+    "/a%2Etxt",
+    "/%00",
+    "/a.txt%00",
+    "/sub/%00/",
+  ].map((t) => ({
     name: `GET ${t}`,
     raw: get(t),
   })),
@@ -200,7 +213,8 @@ function normalized(raw: string): string {
 }
 
 /** The `<style>` block CPython 3.14 added to error pages and listings (gh-123430). */
-const ERROR_STYLE = '        <style type="text/css">\n            :root {\n                color-scheme: light dark;\n            }\n        </style>\n';
+const ERROR_STYLE =
+  '        <style type="text/css">\n            :root {\n                color-scheme: light dark;\n            }\n        </style>\n';
 const LISTING_STYLE = '<style type="text/css">\n:root {\ncolor-scheme: light dark;\n}\n</style>\n';
 
 /** Sets the `Content-Length` of a response text's head to `length`. */
@@ -243,13 +257,28 @@ function response(status: string, fields: [string, string][], body: string): str
 /** The 404 `File not found` answer (docs/cpython.md §2.4, §4.3). */
 function notFound(): string {
   const page = errorPage(404, "File not found", "Nothing matches the given URI");
-  return response("404 File not found", [["Connection", "close"], ["Content-Type", "text/html;charset=utf-8"], ["Content-Length", String(Buffer.byteLength(page, "utf8"))]], page);
+  return response(
+    "404 File not found",
+    [
+      ["Connection", "close"],
+      ["Content-Type", "text/html;charset=utf-8"],
+      ["Content-Length", String(Buffer.byteLength(page, "utf8"))],
+    ],
+    page,
+  );
 }
 
 /** The 200 listing of `dir` titled `displayPath` (docs/cpython.md §4.4). */
 function listing(displayPath: string, dir: string): string {
   const page = Buffer.from(expectedListing(displayPath, dir), "utf8").toString("latin1");
-  return response("200 OK", [["Content-type", "text/html; charset=utf-8"], ["Content-Length", String(Buffer.byteLength(page, "latin1"))]], page);
+  return response(
+    "200 OK",
+    [
+      ["Content-type", "text/html; charset=utf-8"],
+      ["Content-Length", String(Buffer.byteLength(page, "latin1"))],
+    ],
+    page,
+  );
 }
 
 /**
@@ -299,8 +328,20 @@ const KNOWN: Known[] = [
     requests: ["HTTP/2.0 request", "bad version FOO/1.0", "four words"],
     why: "CPython sends the error page without status line or fields; httpserver sends 505/400 with them (docs/deviations.md, protocol core: invalid request version)",
     ours: (request, c) => {
-      const status = { "HTTP/2.0 request": "505 Invalid HTTP version (2.0)", "bad version FOO/1.0": "400 Bad request version ('FOO/1.0')", "four words": "400 Bad request version ('extra')" }[request]!;
-      return response(status, [["Connection", "close"], ["Content-Type", "text/html;charset=utf-8"], ["Content-Length", String(Buffer.byteLength(c.text, "latin1"))]], c.text);
+      const status = {
+        "HTTP/2.0 request": "505 Invalid HTTP version (2.0)",
+        "bad version FOO/1.0": "400 Bad request version ('FOO/1.0')",
+        "four words": "400 Bad request version ('extra')",
+      }[request]!;
+      return response(
+        status,
+        [
+          ["Connection", "close"],
+          ["Content-Type", "text/html;charset=utf-8"],
+          ["Content-Length", String(Buffer.byteLength(c.text, "latin1"))],
+        ],
+        c.text,
+      );
     },
     cpython: (c) => expect(c.text).toMatch(/^<!DOCTYPE HTML>/),
   },
@@ -373,7 +414,9 @@ for (const rt of runtimes()) {
             known.cpython(reference.get(req.name)!);
             want = known.ours(req.name, theirs);
           } catch (error) {
-            failures.push(`${req.name}: listed under "${known.name}" but CPython 3.13.0 now answers otherwise (stale entry): ${(error as Error).message}`);
+            failures.push(
+              `${req.name}: listed under "${known.name}" but CPython 3.13.0 now answers otherwise (stale entry): ${(error as Error).message}`,
+            );
             continue;
           }
           seen.set(known.name, [...(seen.get(known.name) ?? []), req.name]);
@@ -381,7 +424,9 @@ for (const rt of runtimes()) {
           equal++;
         }
         if (mine.text !== want) {
-          failures.push(`${req.name}${known ? ` (${known.name})` : ""}\n--- httpserver [${rt.name}]\n${JSON.stringify(mine.text.slice(0, 1500))}\n--- expected\n${JSON.stringify(want.slice(0, 1500))}`);
+          failures.push(
+            `${req.name}${known ? ` (${known.name})` : ""}\n--- httpserver [${rt.name}]\n${JSON.stringify(mine.text.slice(0, 1500))}\n--- expected\n${JSON.stringify(want.slice(0, 1500))}`,
+          );
         }
       }
       const deviations = [...seen].map(([name, reqs]) => `  - ${name} (${KNOWN.find((k) => k.name === name)!.kind}): ${reqs.join(", ")}`);

@@ -126,7 +126,17 @@ for (const rt of runtimes()) {
     });
 
     test("out of descriptors: an existing file gets 503 with Retry-After, not 404; the server answers again once descriptors free up", async () => {
-      const srv = await startCli(withDescriptorLimit(rt, 64), ["-b", "127.0.0.1", "-d", tree, "-p", "HTTP/1.1", "--max-connections", "0", "0"]);
+      const srv = await startCli(withDescriptorLimit(rt, 64), [
+        "-b",
+        "127.0.0.1",
+        "-d",
+        tree,
+        "-p",
+        "HTTP/1.1",
+        "--max-connections",
+        "0",
+        "0",
+      ]);
       const hogs: net.Socket[] = [];
       try {
         const kept = await RawSession.open(srv.port);
@@ -324,13 +334,22 @@ for (const rt of runtimes()) {
         expect(badRes.reason).toBe("Bad chunked encoding");
         expect(bad.closed).toBe(true);
         // Cut short: 10 bytes of 100, then the client's FIN.
-        const short = await rawExchange(srv.port, "POST /cgi-bin/consume.sh?short HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789", {
-          halfClose: true,
-        });
+        const short = await rawExchange(
+          srv.port,
+          "POST /cgi-bin/consume.sh?short HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789",
+          {
+            halfClose: true,
+          },
+        );
         const shortRes = parseResponse(short.data);
         expect(shortRes.status).toBe(400);
         expect(shortRes.reason).toBe("Incomplete request body");
-        await srv.waitFor("stderr", logLine("CGI script killed: Incomplete request body (The client closed the connection before the end of the message body (RFC 9112 §8).)"));
+        await srv.waitFor(
+          "stderr",
+          logLine(
+            "CGI script killed: Incomplete request body (The client closed the connection before the end of the message body (RFC 9112 §8).)",
+          ),
+        );
         await srv.waitFor("stderr", /CGI script killed: Bad chunked encoding \(Invalid chunked transfer coding: .*\)$/m);
         expect(srv.stderr().match(/CGI script exit code -9$/gm)?.length).toBe(2);
         // Neither script got to the end of its input (both were killed, as logged above).

@@ -54,7 +54,8 @@ function stalledClient(port: number, bytes: Uint8Array = new Uint8Array()): Prom
 const HALF_CLIENT_HELLO = Buffer.concat([Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]), randomBytes(32)]);
 
 /** Lines `<client> - - [<date>] <message>` of the handshake log (the handler's log_message format). */
-const handshakeLog = (message: string) => new RegExp(`^127\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/\\d{4} \\d\\d:\\d\\d:\\d\\d\\] ${message}$`, "m");
+const handshakeLog = (message: string) =>
+  new RegExp(`^127\\.0\\.0\\.1 - - \\[\\d\\d/\\w{3}/\\d{4} \\d\\d:\\d\\d:\\d\\d\\] ${message}$`, "m");
 
 /** Starts the `httpserver` command fixture and waits for its `Serving HTTPS` line. */
 function startCLI(rt: Runtime, args: string[]) {
@@ -315,7 +316,10 @@ for (const rt of runtimes()) {
       beforeAll(async () => {
         // A handshake timeout far beyond the test: the stalled clients stay pending however slowly
         // the 50 others are served on a loaded machine.
-        srv = await startTLS(rt, () => ({ certfile: pki.ecChain, keyfile: pki.ecKeySec1, handshakeTimeout: 600 }), { server, protocol: "HTTP/1.0" });
+        srv = await startTLS(rt, () => ({ certfile: pki.ecChain, keyfile: pki.ecKeySec1, handshakeTimeout: 600 }), {
+          server,
+          protocol: "HTTP/1.0",
+        });
       });
       afterAll(() => srv?.stop());
 
@@ -398,12 +402,15 @@ for (const rt of runtimes()) {
         expect(line).toBe(`Serving HTTPS on 127.0.0.1 port ${port} (https://127.0.0.1:${port}/) ...\n`);
         const { length, sha256, status } = await new Promise<{ length: string | undefined; sha256: string; status: number | undefined }>(
           (resolve, reject) => {
-            const req = https.get({ host: "127.0.0.1", port, servername: "localhost", path: "/big.bin", ca: fs.readFileSync(pki.ca) }, (res) => {
-              const hash = createHash("sha256");
-              res.on("data", (c: Buffer) => hash.update(c));
-              res.on("end", () => resolve({ length: res.headers["content-length"], sha256: hash.digest("hex"), status: res.statusCode }));
-              res.on("error", reject);
-            });
+            const req = https.get(
+              { host: "127.0.0.1", port, servername: "localhost", path: "/big.bin", ca: fs.readFileSync(pki.ca) },
+              (res) => {
+                const hash = createHash("sha256");
+                res.on("data", (c: Buffer) => hash.update(c));
+                res.on("end", () => resolve({ length: res.headers["content-length"], sha256: hash.digest("hex"), status: res.statusCode }));
+                res.on("error", reject);
+              },
+            );
             req.on("error", reject);
           },
         );
@@ -419,7 +426,19 @@ for (const rt of runtimes()) {
 
     test("--tls-password-file decrypts a key kept inside the certificate file; -p HTTP/1.1 keeps the connection", async () => {
       fs.writeFileSync(path.join(www, "small.txt"), "small\n");
-      const cli = startCLI(rt, ["--tls-cert", pki.keycertEncrypted, "--tls-password-file", pki.passwordFile, "-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", www, "0"]);
+      const cli = startCLI(rt, [
+        "--tls-cert",
+        pki.keycertEncrypted,
+        "--tls-password-file",
+        pki.passwordFile,
+        "-p",
+        "HTTP/1.1",
+        "-b",
+        "127.0.0.1",
+        "-d",
+        www,
+        "0",
+      ]);
       try {
         const { port } = await cli.started;
         const url = `https://localhost:${port}/small.txt`;
@@ -438,15 +457,30 @@ for (const rt of runtimes()) {
 
     test("unusable files and passwords: one line on stderr, no stack trace, exit 1", async () => {
       const cases: [string[], RegExp][] = [
-        [["--tls-cert", pki.missing], /^httpserver: error: cannot read the TLS certificate file: \[Errno 2\] No such file or directory: '.*does-not-exist\.pem'\n$/],
-        [["--tls-cert", pki.rsaChain, "--tls-key", pki.missing], /^httpserver: error: cannot read the TLS key file: \[Errno 2\] No such file or directory: '.*'\n$/],
-        [["--tls-cert", pki.rsaChain, "--tls-key", pki.otherKey], /^httpserver: error: the private key in '.*other\.key' does not match the certificate in '.*rsa-chain\.pem'\n$/],
+        [
+          ["--tls-cert", pki.missing],
+          /^httpserver: error: cannot read the TLS certificate file: \[Errno 2\] No such file or directory: '.*does-not-exist\.pem'\n$/,
+        ],
+        [
+          ["--tls-cert", pki.rsaChain, "--tls-key", pki.missing],
+          /^httpserver: error: cannot read the TLS key file: \[Errno 2\] No such file or directory: '.*'\n$/,
+        ],
+        [
+          ["--tls-cert", pki.rsaChain, "--tls-key", pki.otherKey],
+          /^httpserver: error: the private key in '.*other\.key' does not match the certificate in '.*rsa-chain\.pem'\n$/,
+        ],
         [
           ["--tls-cert", pki.rsaChain, "--tls-key", pki.rsaKeyEncrypted, "--tls-password-file", pki.wrongPasswordFile],
           /^httpserver: error: wrong password for the private key in '.*rsa-enc\.key'\n$/,
         ],
-        [["--tls-cert", pki.rsaChain, "--tls-key", pki.rsaKeyEncrypted], /^httpserver: error: the private key in '.*rsa-enc\.key' is encrypted and no password was given\n$/],
-        [["--tls-cert", pki.badCert, "--tls-key", pki.rsaKeyPkcs8], /^httpserver: error: cannot use the certificate in '.*badcert\.pem': .+\n$/],
+        [
+          ["--tls-cert", pki.rsaChain, "--tls-key", pki.rsaKeyEncrypted],
+          /^httpserver: error: the private key in '.*rsa-enc\.key' is encrypted and no password was given\n$/,
+        ],
+        [
+          ["--tls-cert", pki.badCert, "--tls-key", pki.rsaKeyPkcs8],
+          /^httpserver: error: cannot use the certificate in '.*badcert\.pem': .+\n$/,
+        ],
         [["--tls-cert", pki.rsaChain], /^httpserver: error: no private key in '.*rsa-chain\.pem', and no key file was given .*\n$/],
       ];
       const results = await Promise.all(cases.map(([args]) => runCLI(rt, [...args, "-b", "127.0.0.1", "0"])));

@@ -131,7 +131,7 @@ describe("overridden attributes and methods, against CPython 3.13.0", () => {
   let theirs: RunningServer;
   const reference = new Map<string, { text: string; closed: boolean }>();
   const REQUESTS: Record<string, string> = {
-    "MessageClass": "GET /message HTTP/1.0\r\nX-Name: quiet\r\n\r\n",
+    MessageClass: "GET /message HTTP/1.0\r\nX-Name: quiet\r\n\r\n",
     "responses, errorMessageFormat, errorContentType": "GET /missing HTTP/1.0\r\n\r\n",
     "responses for a method not served": "HEAD /x HTTP/1.0\r\n\r\n",
     "sendResponseOnly and flushHeaders": "GET /only HTTP/1.0\r\n\r\n",
@@ -150,7 +150,9 @@ describe("overridden attributes and methods, against CPython 3.13.0", () => {
       "HTTP/1.0 404 Nope\r\nServer: Custom/2.0 <runtime>\r\nDate: <date>\r\nConnection: close\r\n" +
         "Content-Type: text/plain; charset=us-ascii\r\nContent-Length: 37\r\n\r\n<p>404 Nope: Nothing here at all</p>\n",
     );
-    expect(reference.get("sendResponseOnly and flushHeaders")!.text).toBe("HTTP/1.0 200 Fine\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 3\r\n\r\nabc");
+    expect(reference.get("sendResponseOnly and flushHeaders")!.text).toBe(
+      "HTTP/1.0 200 Fine\r\nX-A: 1\r\nX-B: 2\r\nContent-Length: 3\r\n\r\nabc",
+    );
     expect(reference.get("dateTimeString and logDateTimeString")!.text).toMatch(
       /\r\n\r\nThu, 01 Jan 1970 00:00:00 GMT\nSun, 09 Sep 2001 01:46:40 GMT\nTue, 14 Nov 2023 22:13:20 GMT\nTue, 29 Feb 2000 00:00:00 GMT\ntrue\ntrue\n$/,
     );
@@ -166,7 +168,11 @@ describe("overridden attributes and methods, against CPython 3.13.0", () => {
         }
         await ours.waitFor("stderr", /REQ \/dates 200/);
         // The log: logRequest's and logError's overrides, as CPython writes them (dates aside).
-        const lines = (s: string) => s.split("\n").filter((l) => / - - \[/.test(l)).map((l) => l.replace(/\[[^\]]+\]/, "[<date>]"));
+        const lines = (s: string) =>
+          s
+            .split("\n")
+            .filter((l) => / - - \[/.test(l))
+            .map((l) => l.replace(/\[[^\]]+\]/, "[<date>]"));
         expect(lines(ours.stderr())).toEqual(lines(theirs.stderr()));
         expect(ours.stderr()).toMatch(logLine("ERR code 404, message Nope"));
         expect(ours.stderr()).toMatch(logLine("REQ /missing 404"));
@@ -180,7 +186,10 @@ describe("overridden attributes and methods, against CPython 3.13.0", () => {
 for (const rt of runtimes()) {
   describe(`the server's hooks [${rt.name}]`, () => {
     test("handler timeout: a request line that stops coming is logged `Request timed out: TimeoutError('timed out')` and closed unanswered, as CPython", async () => {
-      const [ours, theirs] = await Promise.all([startApi(rt, { scenario: "socket-timeout" }), startCPythonApi({ scenario: "socket-timeout" })]);
+      const [ours, theirs] = await Promise.all([
+        startApi(rt, { scenario: "socket-timeout" }),
+        startCPythonApi({ scenario: "socket-timeout" }),
+      ]);
       try {
         const [a, b] = await Promise.all([rawExchange(ours.port, "GET / HT"), rawExchange(theirs.port, "GET / HT")]);
         expect({ data: a.data.length, closed: a.closed }).toEqual({ data: 0, closed: true });

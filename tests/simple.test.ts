@@ -13,7 +13,17 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { curl, parseResponse, run } from "./support/clients.js";
 import { asNobody, nobodyScratch } from "./support/nobody.js";
 import { type Runtime, type RunningServer, runtimes } from "./support/runtimes.js";
-import { errorPage, expectedListing, htmlEscape, lastModified, logLine, pyQuote, request, startCli, startSimple } from "./support/simple.js";
+import {
+  errorPage,
+  expectedListing,
+  htmlEscape,
+  lastModified,
+  logLine,
+  pyQuote,
+  request,
+  startCli,
+  startSimple,
+} from "./support/simple.js";
 import { BIG_SIZE, FILES, MTIME, type Tree, makeTree, removeTree } from "./support/tree.js";
 
 let tree: Tree;
@@ -125,7 +135,9 @@ for (const rt of runtimes()) {
         } else if (st.isDirectory()) {
           expect(res.status, href).toBe(200);
           const html = await res.text();
-          const index = ["index.html", "index.htm"].find((i) => fs.existsSync(path.join(full, i)) && fs.statSync(path.join(full, i)).isFile());
+          const index = ["index.html", "index.htm"].find(
+            (i) => fs.existsSync(path.join(full, i)) && fs.statSync(path.join(full, i)).isFile(),
+          );
           if (index !== undefined) expect(html, href).toBe(fs.readFileSync(path.join(full, index), "utf8"));
           else if (name !== "locked") expect(html, href).toBe(expectedListing(`/${name}/`, full));
         } else {
@@ -227,7 +239,17 @@ for (const rt of runtimes()) {
     });
 
     test("404 File not found for a missing path, a file with a trailing slash or %2f, a dangling link and a link loop", async () => {
-      for (const target of ["/nope", "/nope/", "/sub/nope.txt", "/a.txt/", "/a.txt%2f", "/dangling", "/loop-a", "/loop-a/", "/empty/nope"]) {
+      for (const target of [
+        "/nope",
+        "/nope/",
+        "/sub/nope.txt",
+        "/a.txt/",
+        "/a.txt%2f",
+        "/dangling",
+        "/loop-a",
+        "/loop-a/",
+        "/empty/nope",
+      ]) {
         const res = await request(srv.port, target);
         expect(res.status, target).toBe(404);
         expect(res.reason, target).toBe("File not found");
@@ -240,7 +262,18 @@ for (const rt of runtimes()) {
     });
 
     test("query and fragment are stripped; percent-escapes decoded; . and .. segments dropped", async () => {
-      for (const target of ["/a.txt?x=1", "/a.txt#frag", "/a.txt?x#y", "/%61.txt", "/a%2Etxt", "/./a.txt", "/sub/../a.txt", "/sub/./../../a.txt", "a.txt", "/sub/..%2fa.txt"]) {
+      for (const target of [
+        "/a.txt?x=1",
+        "/a.txt#frag",
+        "/a.txt?x#y",
+        "/%61.txt",
+        "/a%2Etxt",
+        "/./a.txt",
+        "/sub/../a.txt",
+        "/sub/./../../a.txt",
+        "a.txt",
+        "/sub/..%2fa.txt",
+      ]) {
         const res = await request(srv.port, target);
         expect(res.status, target).toBe(200);
         expect(res.body.toString(), target).toBe(FILES["a.txt"]);
@@ -311,10 +344,18 @@ for (const rt of runtimes()) {
 
     test("If-Modified-Since → 304 with only Server and Date; ignored with If-None-Match, for other zones, garbage, and older dates", async () => {
       const lm = MTIME.toUTCString();
-      for (const ims of [lm, new Date(MTIME.getTime() + 3600_000).toUTCString(), "Tue Mar  5 06:07:08 2024", "Tue, 05 Mar 2024 06:07:08 +0000"]) {
+      for (const ims of [
+        lm,
+        new Date(MTIME.getTime() + 3600_000).toUTCString(),
+        "Tue Mar  5 06:07:08 2024",
+        "Tue, 05 Mar 2024 06:07:08 +0000",
+      ]) {
         const res = await request(srv.port, "/a.txt", { headers: { "If-Modified-Since": ims } });
         expect(res.status, ims).toBe(304);
-        expect(res.headers.map(([k]) => k), ims).toEqual(["Server", "Date"]);
+        expect(
+          res.headers.map(([k]) => k),
+          ims,
+        ).toEqual(["Server", "Date"]);
         expect(res.body.length).toBe(0);
       }
       const cases: Record<string, string>[] = [

@@ -19,7 +19,10 @@ const RUNTIMES = ["node", "bun", "deno"];
 const CASES = ["hello", "small", "large", "listing", "connections"];
 
 function list(value, allowed, what) {
-  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     if (!allowed.includes(item)) throw new Error(`unknown ${what} ${JSON.stringify(item)} (one of ${allowed.join(", ")})`);
   }

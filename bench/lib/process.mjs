@@ -81,7 +81,9 @@ export async function startServer(spec) {
   child.on("error", (e) => (err += String(e)));
   const fail = (why) => {
     child.kill("SIGKILL");
-    return new Error(`${spec.name}: ${why}\n  command: ${spec.cmd} ${spec.args.join(" ")}\n  stdout: ${out.trim()}\n  stderr: ${err.trim()}`);
+    return new Error(
+      `${spec.name}: ${why}\n  command: ${spec.cmd} ${spec.args.join(" ")}\n  stdout: ${out.trim()}\n  stderr: ${err.trim()}`,
+    );
   };
   const deadline = Date.now() + 30_000;
   let port = spec.port ?? null;

@@ -48,7 +48,10 @@ export function ensureTools({ install }) {
           const cmd = root ? apt : sudo;
           const argv = root ? args : [apt, ...args];
           console.error(`bench: ${root ? "" : "sudo "}apt-get ${args.join(" ")}`);
-          return spawnSync(cmd, argv, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } }).status === 0;
+          return (
+            spawnSync(cmd, argv, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
+              .status === 0
+          );
         };
         const args = ["install", "-y", "-qq", "--no-install-recommends", ...missing];
         // A fresh machine has no package lists yet: update once and retry.

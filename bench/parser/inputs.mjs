@@ -22,8 +22,7 @@ function browserGet(target, size) {
 
 /** Builds a head of exactly `size` bytes by growing the Cookie value. */
 function padded(method, target, fields, size) {
-  const text = () =>
-    `${method} ${target} HTTP/1.1\r\n` + fields.map(([n, v]) => `${n}: ${v}\r\n`).join("") + "\r\n";
+  const text = () => `${method} ${target} HTTP/1.1\r\n` + fields.map(([n, v]) => `${n}: ${v}\r\n`).join("") + "\r\n";
   const cookie = fields.find(([n]) => n === "Cookie");
   const base = "session=8f3a2c1e9b7d4f60; theme=dark; lang=en; ";
   cookie[1] = base;

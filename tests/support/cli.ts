@@ -21,7 +21,13 @@ export interface RunningCommand {
 }
 
 /** Starts `cmd args` and watches its output. */
-export function startCommand(name: string, cmd: string, args: string[], env: Record<string, string | undefined>, cwd = ROOT): RunningCommand {
+export function startCommand(
+  name: string,
+  cmd: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd = ROOT,
+): RunningCommand {
   const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

@@ -71,15 +71,66 @@ export async function makePKI(): Promise<PKI> {
   );
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
   // Root and intermediate CAs (EC: quick to generate).
-  await openssl(dir, ["req", "-x509", ...ec, "-keyout", "root.key", "-out", "root.pem", "-days", "2", "-subj", "/CN=httpserver test root CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  await openssl(dir, [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "root.key",
+    "-out",
+    "root.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=httpserver test root CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  ]);
   await openssl(dir, ["req", "-new", ...ec, "-keyout", "inter.key", "-out", "inter.csr", "-subj", "/CN=httpserver test intermediate CA"]);
-  await openssl(dir, ["x509", "-req", "-in", "inter.csr", "-CA", "root.pem", "-CAkey", "root.key", "-set_serial", "2", "-days", "2",
-    "-extfile", "ca.cnf", "-extensions", "v3", "-out", "inter.pem"]);
+  await openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    "inter.csr",
+    "-CA",
+    "root.pem",
+    "-CAkey",
+    "root.key",
+    "-set_serial",
+    "2",
+    "-days",
+    "2",
+    "-extfile",
+    "ca.cnf",
+    "-extensions",
+    "v3",
+    "-out",
+    "inter.pem",
+  ]);
   const leaf = async (name: string, key: string) => {
     await openssl(dir, ["req", "-new", "-key", key, "-subj", "/CN=localhost", "-out", `${name}.csr`]);
-    await openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "inter.pem", "-CAkey", "inter.key", "-set_serial", String(Date.now()),
-      "-days", "2", "-extfile", "leaf.cnf", "-extensions", "v3", "-out", `${name}.pem`]);
+    await openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "inter.pem",
+      "-CAkey",
+      "inter.key",
+      "-set_serial",
+      String(Date.now()),
+      "-days",
+      "2",
+      "-extfile",
+      "leaf.cnf",
+      "-extensions",
+      "v3",
+      "-out",
+      `${name}.pem`,
+    ]);
     fs.writeFileSync(p(`${name}-chain.pem`), fs.readFileSync(p(`${name}.pem`), "utf8") + fs.readFileSync(p("inter.pem"), "utf8"));
   };
   await Promise.all([

@@ -11,7 +11,7 @@ import * as path from "node:path";
 /** Small files: name (relative, `/`-separated) → content. */
 export const FILES: Record<string, string> = {
   "a.txt": "hello a\n",
-  "noext": "no extension\n",
+  noext: "no extension\n",
   "UPPER.TXT": "upper\n",
   "page.html": "<p>page</p>\n",
   "data.json": '{"a": 1}\n',

@@ -246,7 +246,9 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
 class BunFileHandle extends NodeFileHandle {
   override read(position: number, length: number): Promise<Uint8Array> {
     if (length <= SYNC_READ_BYTES) return super.read(position, length);
-    return Bun.file(this.fd).slice(position, position + length).bytes();
+    return Bun.file(this.fd)
+      .slice(position, position + length)
+      .bytes();
   }
 }
 

@@ -133,10 +133,13 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
       if (stopping) return resolve(0);
       stopping = true;
       if (message) platform.stdout(message);
-      void httpd.shutdown().then(
-        () => httpd.serverClose(),
-        () => httpd.serverClose(),
-      ).finally(() => resolve(0));
+      void httpd
+        .shutdown()
+        .then(
+          () => httpd.serverClose(),
+          () => httpd.serverClose(),
+        )
+        .finally(() => resolve(0));
     };
     platform.onSignal("SIGINT", () => stop("\nKeyboard interrupt received, exiting.\n"));
     platform.onSignal("SIGTERM", () => stop(""));

@@ -152,7 +152,8 @@ class CliParser extends ArgumentParser {
  * Python's `str.isspace()` characters: what `str.strip()` and `int()` remove. Wider than
  * JavaScript's `trim()` (adds U+001C–U+001F and U+0085; lacks U+FEFF).
  */
-const PY_SPACE = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+const PY_SPACE =
+  "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
 
 /** Python's `str.strip()` without arguments. */
 function pyStrip(s: string): string {
@@ -196,8 +197,7 @@ function decimalValue(ch: string): number {
   return (cp - start) % 10;
 }
 
-const PY_FLOAT =
-  /^[+-]?(?:(?:\p{Nd}(?:_?\p{Nd})*)?\.\p{Nd}(?:_?\p{Nd})*|\p{Nd}(?:_?\p{Nd})*\.?)(?:[eE][+-]?\p{Nd}(?:_?\p{Nd})*)?$/u;
+const PY_FLOAT = /^[+-]?(?:(?:\p{Nd}(?:_?\p{Nd})*)?\.\p{Nd}(?:_?\p{Nd})*|\p{Nd}(?:_?\p{Nd})*\.?)(?:[eE][+-]?\p{Nd}(?:_?\p{Nd})*)?$/u;
 
 /** Python's `float(text)` for finite decimal text (any Unicode decimal digit, `_` between digits); `null` otherwise. */
 function pyFloat(text: string): number | null {

@@ -78,8 +78,14 @@ describe("against CPython", () => {
     const segment = fc.constantFrom("", ".", "..", "a", "cgi-bin", "%2e%2e", "%2f", "%2F", "b?c", "?", "x=1&y", "%41", "%zz", "é");
     const inputs = [
       ...CPYTHON_TABLE.map(([p]) => p),
-      ...fc.sample(fc.array(segment, { maxLength: 7 }).map((parts) => parts.join("/")), { numRuns: 1000, seed: 7 }),
-      ...fc.sample(fc.array(segment, { maxLength: 7 }).map((parts) => "/" + parts.join("/")), { numRuns: 1000, seed: 8 }),
+      ...fc.sample(
+        fc.array(segment, { maxLength: 7 }).map((parts) => parts.join("/")),
+        { numRuns: 1000, seed: 7 },
+      ),
+      ...fc.sample(
+        fc.array(segment, { maxLength: 7 }).map((parts) => "/" + parts.join("/")),
+        { numRuns: 1000, seed: 8 },
+      ),
     ];
     const py = runPython<(string | null)[]>(COLLAPSE, inputs);
     inputs.forEach((p, i) => expect([p, collapse(p)]).toEqual([p, py[i]]));

@@ -36,10 +36,29 @@ describe("every CPython case of cases.json", () => {
   it("covers what the issue lists", () => {
     const argvs = new Set(fixture.cases.map((c) => JSON.stringify(c.argv)));
     for (const argv of [
-      [], ["-h"], ["--help"], ["--dir", "/srv"], ["-b127.0.0.1"], ["--bind=::1"], ["--unknown-flag"], ["abc"],
-      ["--tls-key", "key.pem"], ["--tls-password-file", "pw.txt"], ["--tls-cert", "c", "--tls-password-file", "/nonexist"],
-      ["-H", "novalue"], ["-H", ": v"], ["-H", "X-A: 1", "--header", "X-B:2"], ["-H"], ["--header", "h1:v1", "v2"],
-      ["0"], ["65535"], ["65536"], ["-1"], ["--content-type", "text/html"], ["--cgi"], ["-p", "HTTP/1.1"],
+      [],
+      ["-h"],
+      ["--help"],
+      ["--dir", "/srv"],
+      ["-b127.0.0.1"],
+      ["--bind=::1"],
+      ["--unknown-flag"],
+      ["abc"],
+      ["--tls-key", "key.pem"],
+      ["--tls-password-file", "pw.txt"],
+      ["--tls-cert", "c", "--tls-password-file", "/nonexist"],
+      ["-H", "novalue"],
+      ["-H", ": v"],
+      ["-H", "X-A: 1", "--header", "X-B:2"],
+      ["-H"],
+      ["--header", "h1:v1", "v2"],
+      ["0"],
+      ["65535"],
+      ["65536"],
+      ["-1"],
+      ["--content-type", "text/html"],
+      ["--cgi"],
+      ["-p", "HTTP/1.1"],
     ]) {
       expect(argvs.has(JSON.stringify(argv)), JSON.stringify(argv)).toBe(true);
     }
@@ -121,16 +140,19 @@ describe("the port", () => {
     expect(caseOf(arg).parsed?.port).toBe(String(port));
   });
 
-  it.each([[["65536"], "65536"], [["70000"], "70000"], [["-1"], "-1"], [["--", "-5"], "-5"], [["-1_0"], "-10"],
-    [["99999999999999999999999"], "99999999999999999999999"]])(
-    "%j is outside 0-65535: usage error, exit 2 (CPython does not check)",
-    (argv, port) => {
-      const io = fixtureIO(fixture);
-      expect(parseCliArgs(argv, io)).toEqual({ exitCode: 2 });
-      expect(io.err).toBe(error(`argument port: ${port} is not in the range 0-65535`));
-      expect(io.out).toBe("");
-    },
-  );
+  it.each([
+    [["65536"], "65536"],
+    [["70000"], "70000"],
+    [["-1"], "-1"],
+    [["--", "-5"], "-5"],
+    [["-1_0"], "-10"],
+    [["99999999999999999999999"], "99999999999999999999999"],
+  ])("%j is outside 0-65535: usage error, exit 2 (CPython does not check)", (argv, port) => {
+    const io = fixtureIO(fixture);
+    expect(parseCliArgs(argv, io)).toEqual({ exitCode: 2 });
+    expect(io.err).toBe(error(`argument port: ${port} is not in the range 0-65535`));
+    expect(io.out).toBe("");
+  });
 
   it("abc gives CPython's 'invalid int value', not argparse-js's \"invalid 'int' value\"", () => {
     const io = fixtureIO(fixture);
@@ -270,7 +292,12 @@ describe("checks after parsing, in CPython's order", () => {
   });
 
   it("reports a password file that is not UTF-8 as a usage error (CPython: traceback, exit 1)", () => {
-    const io = { ...fixtureIO(fixture), err: "", stderr: (t: string) => void (io.err += t), readFile: () => new Uint8Array([0x70, 0xff, 0x0a]) };
+    const io = {
+      ...fixtureIO(fixture),
+      err: "",
+      stderr: (t: string) => void (io.err += t),
+      readFile: () => new Uint8Array([0x70, 0xff, 0x0a]),
+    };
     expect(parseCliArgs(["--tls-cert", "c", "--tls-password-file", "pw.bin"], io)).toEqual({ exitCode: 2 });
     expect(io.err).toBe(error("Failed to read TLS password file: 'utf-8' codec can't decode 'pw.bin': invalid UTF-8"));
   });
@@ -314,7 +341,6 @@ describe("runtime neutrality", () => {
     expect(runCase(fixture, ["-H", "A: 1", "--tls-cert", "c", "--tls-password-file", "pw.txt"])).toEqual(first);
   });
 });
-
 
 describe("the fixture", () => {
   it(`is what generate.py prints with CPython ${CPYTHON_VERSION}`, () => {

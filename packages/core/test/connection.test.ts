@@ -239,7 +239,14 @@ describe("protocol errors make the connection unusable", () => {
     expect(conn.nextEvent()).toBe(ev);
     expect(conn.request).toBeNull();
     expect(conn.ourState).toBe("SEND_RESPONSE");
-    const head = conn.sendHead({ version: "HTTP/1.1", status: 400, reason: "Bad", fields: ["Connection", "close"], complete: true, keepAlive: false });
+    const head = conn.sendHead({
+      version: "HTTP/1.1",
+      status: 400,
+      reason: "Bad",
+      fields: ["Connection", "close"],
+      complete: true,
+      keepAlive: false,
+    });
     expect(text(head)).toBe("HTTP/1.1 400 Bad\r\nConnection: close\r\n\r\n");
     expect(conn.endResponse(false)).toBe(false);
     expect(conn.ourState).toBe("MUST_CLOSE");
@@ -296,7 +303,10 @@ describe("EOF (RFC 9112 §9.6; docs/cpython.md §1.1)", () => {
       "data abcde",
       "error 400 INCOMPLETE_BODY",
     ]);
-    expect(summary(scan("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n"))).toEqual(["request POST / HTTP/1.1", "error 400 INCOMPLETE_BODY"]);
+    expect(summary(scan("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n"))).toEqual([
+      "request POST / HTTP/1.1",
+      "error 400 INCOMPLETE_BODY",
+    ]);
   });
 
   it("never asks for more data after EOF (no hang in any state)", () => {

@@ -115,7 +115,14 @@ function run(c: CorpusCase, chunks: readonly Uint8Array[], total: number): Outco
           out.error = { status: e.status, code: e.code, message: e.message };
           // One error response may still be sent, and it ends the connection.
           if (conn.ourState === "SEND_RESPONSE" && e.status !== 0) {
-            conn.sendHead({ version: "HTTP/1.1", status: e.status, reason: e.message, fields: ["Connection", "close"], complete: true, keepAlive: false });
+            conn.sendHead({
+              version: "HTTP/1.1",
+              status: e.status,
+              reason: e.message,
+              fields: ["Connection", "close"],
+              complete: true,
+              keepAlive: false,
+            });
             expect(conn.endResponse(true), "an error response never keeps the connection").toBe(false);
           }
           return stop();
@@ -145,7 +152,9 @@ function normalize(expected: ExpectedOutcome): Omit<Outcome, "hang"> {
     complete: r.complete ?? true,
     trailers: r.trailers ?? [],
   }));
-  return expected.error === undefined ? { requests, closes: expected.closes } : { requests, closes: expected.closes, error: expected.error };
+  return expected.error === undefined
+    ? { requests, closes: expected.closes }
+    : { requests, closes: expected.closes, error: expected.error };
 }
 
 function comparable(got: Outcome, expected: ExpectedOutcome): Omit<Outcome, "hang"> {

@@ -139,7 +139,7 @@ const RFC_CL = "RFC 9112 §6.3 rule 5 (invalid Content-Length → 400 and close)
 const RFC_TE = "RFC 9112 §6.1, §6.3 rule 4; docs/deviations.md `Transfer-Encoding`";
 const RFC_CHUNK = "RFC 9112 §7.1 (chunk = chunk-size [ext] CRLF data CRLF); docs/deviations.md `chunked framing`";
 const RFC_FOLD = "RFC 9112 §5.2 (obs-fold → 400); docs/deviations.md `obs-fold`";
-const RFC_FIELD = "RFC 9112 §5.1 (field-line = field-name \":\" OWS field-value OWS); docs/deviations.md";
+const RFC_FIELD = 'RFC 9112 §5.1 (field-line = field-name ":" OWS field-value OWS); docs/deviations.md';
 const RFC_BARE_CR = "RFC 9112 §2.2 (a bare CR is invalid); issue 2: a bare CR anywhere in the head → 400";
 const RFC_NUL = "RFC 9110 §5.5 (NUL in a field value → reject); issue 2";
 const BARE_LF = "RFC 9112 §2.2 MAY (a bare LF ends a line); docs/design.md: CPython-compatible (readline stops at LF)";
@@ -268,7 +268,7 @@ const tete: CorpusCase[] = [
       ["chunkedx", "Transfer-Encoding: chunkedx"],
       ["identity (removed from the registry)", "Transfer-Encoding: identity"],
       ["gzip before chunked", "Transfer-Encoding: gzip, chunked"],
-      ["a quoted \"chunked\"", 'Transfer-Encoding: "chunked"'],
+      ['a quoted "chunked"', 'Transfer-Encoding: "chunked"'],
       ["chunked followed by a vertical tab (not OWS)", "Transfer-Encoding: chunked\x0b"],
       ["chunked preceded by NBSP (not OWS)", "Transfer-Encoding: \xa0chunked"],
       ["gzip and chunked in two fields", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked"],
@@ -683,23 +683,107 @@ const bareLF: CorpusCase[] = [
 // obs-fold, field syntax, NUL
 
 const obsFold: CorpusCase[] = [
-  { name: "the first field line starts with SP", class: "obs-fold", bytes: "GET / HTTP/1.1\r\n Host: h\r\n\r\n", expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
-  { name: "the first field line starts with HTAB", class: "obs-fold", bytes: "GET / HTTP/1.1\r\n\tHost: h\r\n\r\n", expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
-  { name: "a value continued with SP", class: "obs-fold", bytes: post("X: a", " b") + SMUGGLED, expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
-  { name: "a value continued with HTAB", class: "obs-fold", bytes: post("X: a", "\tb") + SMUGGLED, expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
-  { name: "a line of white space only", class: "obs-fold", bytes: post("X: a", " ") + SMUGGLED, expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
-  { name: "a folded Connection: close", class: "obs-fold", bytes: get("/", "HTTP/1.1", "Connection: keep-alive\r\n close\r\n") + SMUGGLED, expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
-  { name: "a folded Host", class: "obs-fold", bytes: "GET / HTTP/1.1\r\nHost:\r\n h\r\n\r\n", expect: fails(400, "OBS_FOLD"), ref: RFC_FOLD },
+  {
+    name: "the first field line starts with SP",
+    class: "obs-fold",
+    bytes: "GET / HTTP/1.1\r\n Host: h\r\n\r\n",
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
+  {
+    name: "the first field line starts with HTAB",
+    class: "obs-fold",
+    bytes: "GET / HTTP/1.1\r\n\tHost: h\r\n\r\n",
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
+  {
+    name: "a value continued with SP",
+    class: "obs-fold",
+    bytes: post("X: a", " b") + SMUGGLED,
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
+  {
+    name: "a value continued with HTAB",
+    class: "obs-fold",
+    bytes: post("X: a", "\tb") + SMUGGLED,
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
+  {
+    name: "a line of white space only",
+    class: "obs-fold",
+    bytes: post("X: a", " ") + SMUGGLED,
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
+  {
+    name: "a folded Connection: close",
+    class: "obs-fold",
+    bytes: get("/", "HTTP/1.1", "Connection: keep-alive\r\n close\r\n") + SMUGGLED,
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
+  {
+    name: "a folded Host",
+    class: "obs-fold",
+    bytes: "GET / HTTP/1.1\r\nHost:\r\n h\r\n\r\n",
+    expect: fails(400, "OBS_FOLD"),
+    ref: RFC_FOLD,
+  },
 ];
 
 const fieldSyntax: CorpusCase[] = [
-  { name: "SP before the colon", class: "field-syntax", bytes: "GET / HTTP/1.1\r\nHost : h\r\n\r\n", expect: fails(400, "WS_BEFORE_COLON"), ref: RFC_FIELD },
-  { name: "Expect with SP before the colon", class: "field-syntax", bytes: post("Expect : 100-continue", "Content-Length: 5") + "hello", expect: fails(400, "WS_BEFORE_COLON"), ref: RFC_FIELD },
-  { name: "a field line without a colon", class: "field-syntax", bytes: "GET / HTTP/1.1\r\nHost h\r\n\r\n", expect: fails(400, "BAD_FIELD_LINE"), ref: RFC_FIELD },
-  { name: "an empty field name", class: "field-syntax", bytes: "GET / HTTP/1.1\r\n: h\r\n\r\n", expect: fails(400, "BAD_FIELD_LINE"), ref: RFC_FIELD },
-  { name: "a field name with a delimiter", class: "field-syntax", bytes: "GET / HTTP/1.1\r\nX(y): z\r\n\r\n", expect: fails(400, "BAD_FIELD_LINE"), ref: RFC_FIELD + "; RFC 9110 §5.6.2 (token)" },
-  { name: "obs-text in a field name", class: "field-syntax", bytes: "GET / HTTP/1.1\r\n\xe9: y\r\n\r\n", expect: fails(400, "BAD_FIELD_LINE"), ref: RFC_FIELD + "; RFC 9110 §5.6.2" },
-  { name: "DEL in a field name", class: "field-syntax", bytes: "GET / HTTP/1.1\r\nX\x7f: y\r\n\r\n", expect: fails(400, "BAD_FIELD_LINE"), ref: RFC_FIELD + "; RFC 9110 §5.6.2" },
+  {
+    name: "SP before the colon",
+    class: "field-syntax",
+    bytes: "GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+    expect: fails(400, "WS_BEFORE_COLON"),
+    ref: RFC_FIELD,
+  },
+  {
+    name: "Expect with SP before the colon",
+    class: "field-syntax",
+    bytes: post("Expect : 100-continue", "Content-Length: 5") + "hello",
+    expect: fails(400, "WS_BEFORE_COLON"),
+    ref: RFC_FIELD,
+  },
+  {
+    name: "a field line without a colon",
+    class: "field-syntax",
+    bytes: "GET / HTTP/1.1\r\nHost h\r\n\r\n",
+    expect: fails(400, "BAD_FIELD_LINE"),
+    ref: RFC_FIELD,
+  },
+  {
+    name: "an empty field name",
+    class: "field-syntax",
+    bytes: "GET / HTTP/1.1\r\n: h\r\n\r\n",
+    expect: fails(400, "BAD_FIELD_LINE"),
+    ref: RFC_FIELD,
+  },
+  {
+    name: "a field name with a delimiter",
+    class: "field-syntax",
+    bytes: "GET / HTTP/1.1\r\nX(y): z\r\n\r\n",
+    expect: fails(400, "BAD_FIELD_LINE"),
+    ref: RFC_FIELD + "; RFC 9110 §5.6.2 (token)",
+  },
+  {
+    name: "obs-text in a field name",
+    class: "field-syntax",
+    bytes: "GET / HTTP/1.1\r\n\xe9: y\r\n\r\n",
+    expect: fails(400, "BAD_FIELD_LINE"),
+    ref: RFC_FIELD + "; RFC 9110 §5.6.2",
+  },
+  {
+    name: "DEL in a field name",
+    class: "field-syntax",
+    bytes: "GET / HTTP/1.1\r\nX\x7f: y\r\n\r\n",
+    expect: fails(400, "BAD_FIELD_LINE"),
+    ref: RFC_FIELD + "; RFC 9110 §5.6.2",
+  },
   {
     name: "a bad line before Connection: close rejects the head (CPython silently ignores what follows it)",
     class: "field-syntax",
@@ -719,11 +803,41 @@ const fieldSyntax: CorpusCase[] = [
 const nul: CorpusCase[] = [
   { name: "NUL in a field value", class: "NUL", bytes: post("X: a\x00b") + SMUGGLED, expect: fails(400, "FIELD_NUL"), ref: RFC_NUL },
   { name: "NUL in a field name", class: "NUL", bytes: post("X\x00: b") + SMUGGLED, expect: fails(400, "FIELD_NUL"), ref: RFC_NUL },
-  { name: "NUL at the end of a value", class: "NUL", bytes: post("Content-Length: 5\x00") + "hello" + SMUGGLED, expect: fails(400, "FIELD_NUL"), ref: RFC_NUL },
-  { name: "NUL between CR and LF", class: "NUL", bytes: post("X: a\r\x00") + SMUGGLED, expect: fails(400, "FIELD_NUL"), ref: RFC_NUL + "; " + RFC_BARE_CR },
-  { name: "NUL in the target", class: "NUL", bytes: "GET /a\x00b HTTP/1.1\r\nHost: h\r\n\r\n", expect: fails(400, "REQUEST_LINE_CTL"), ref: "RFC 9112 §3 (target: no CTL); docs/deviations.md" },
-  { name: "NUL in the method", class: "NUL", bytes: "G\x00ET / HTTP/1.1\r\nHost: h\r\n\r\n", expect: fails(400, "REQUEST_LINE_CTL"), ref: "RFC 9112 §3.1 (method = token); docs/deviations.md" },
-  { name: "a request line of NUL only", class: "NUL", bytes: "\x00\r\n\r\n", expect: fails(400, "REQUEST_LINE_CTL"), ref: "RFC 9112 §3; docs/deviations.md" },
+  {
+    name: "NUL at the end of a value",
+    class: "NUL",
+    bytes: post("Content-Length: 5\x00") + "hello" + SMUGGLED,
+    expect: fails(400, "FIELD_NUL"),
+    ref: RFC_NUL,
+  },
+  {
+    name: "NUL between CR and LF",
+    class: "NUL",
+    bytes: post("X: a\r\x00") + SMUGGLED,
+    expect: fails(400, "FIELD_NUL"),
+    ref: RFC_NUL + "; " + RFC_BARE_CR,
+  },
+  {
+    name: "NUL in the target",
+    class: "NUL",
+    bytes: "GET /a\x00b HTTP/1.1\r\nHost: h\r\n\r\n",
+    expect: fails(400, "REQUEST_LINE_CTL"),
+    ref: "RFC 9112 §3 (target: no CTL); docs/deviations.md",
+  },
+  {
+    name: "NUL in the method",
+    class: "NUL",
+    bytes: "G\x00ET / HTTP/1.1\r\nHost: h\r\n\r\n",
+    expect: fails(400, "REQUEST_LINE_CTL"),
+    ref: "RFC 9112 §3.1 (method = token); docs/deviations.md",
+  },
+  {
+    name: "a request line of NUL only",
+    class: "NUL",
+    bytes: "\x00\r\n\r\n",
+    expect: fails(400, "REQUEST_LINE_CTL"),
+    ref: "RFC 9112 §3; docs/deviations.md",
+  },
   {
     name: "NUL in a Content-Length body is data",
     class: "NUL",
@@ -812,7 +926,13 @@ const oversize: CorpusCase[] = [
     expect: fails(431, "HEAD_TOO_LARGE"),
     ref: "docs/deviations.md `limits` (1 MiB for the whole head → 431)",
   },
-  badChunk("a chunk-size line over 4 KiB (a long extension)", `5;x=${"y".repeat(4100)}\r\nhello\r\n0\r\n\r\n`, "", "docs/deviations.md `chunked framing` (chunk lines ≤ 4 KiB → 400)", "oversize"),
+  badChunk(
+    "a chunk-size line over 4 KiB (a long extension)",
+    `5;x=${"y".repeat(4100)}\r\nhello\r\n0\r\n\r\n`,
+    "",
+    "docs/deviations.md `chunked framing` (chunk lines ≤ 4 KiB → 400)",
+    "oversize",
+  ),
   {
     name: "150 trailer fields → 431",
     class: "oversize",
@@ -898,7 +1018,9 @@ const pipelining: CorpusCase[] = [
   {
     name: "1,000 pipelined POSTs with Content-Length and chunked bodies",
     class: "pipelining",
-    bytes: Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? postCL(`body${i}`) : CHUNKED + `${`c${i}`.length.toString(16)}\r\nc${i}\r\n0\r\n\r\n`)).join(""),
+    bytes: Array.from({ length: 1000 }, (_, i) =>
+      i % 2 === 0 ? postCL(`body${i}`) : CHUNKED + `${`c${i}`.length.toString(16)}\r\nc${i}\r\n0\r\n\r\n`,
+    ).join(""),
     expect: open(...Array.from({ length: 1000 }, (_, i) => P(i % 2 === 0 ? `body${i}` : `c${i}`))),
     ref: PIPE,
   },
@@ -1024,31 +1146,117 @@ const expectCases: CorpusCase[] = [
 // Request line
 
 const requestLine: CorpusCase[] = [
-  { name: "several spaces between the words (as CPython)", class: "request-line", bytes: "GET  /a   HTTP/1.1\r\n\r\n", expect: open(G("/a")), ref: "docs/design.md (several spaces); docs/cpython.md §1.2" },
-  { name: "HTAB between the words (Python white space)", class: "request-line", bytes: "GET\t/a\tHTTP/1.1\r\n\r\n", expect: open(G("/a")), ref: "docs/cpython.md §1.2" },
-  { name: "a space inside the target: four words → 400", class: "request-line", bytes: "GET /a b HTTP/1.1\r\n\r\n", expect: fails(400, "REQUEST_LINE_WORDS"), ref: "docs/cpython.md §1.2; RFC 9112 §3.2" },
-  { name: "HTTP/2.0 → 505", class: "request-line", bytes: "GET / HTTP/2.0\r\n\r\n", expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "docs/cpython.md §1.2; RFC 9110 §15.6.6" },
-  { name: "a lower-case version → 400", class: "request-line", bytes: "GET / http/1.1\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "RFC 9112 §2.3 (case-sensitive); docs/cpython.md §1.2" },
-  { name: "an empty request line closes without an answer", class: "request-line", bytes: "\r\n" + SMUGGLED, expect: fails(0, "EMPTY_REQUEST_LINE"), ref: "docs/cpython.md §1.2" },
-  { name: "the HTTP/2 connection preface → 505", class: "request-line", bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SMUGGLED, expect: fails(505, "VERSION_NOT_SUPPORTED"), ref: "RFC 9110 §15.6.6; docs/cpython.md §1.2" },
+  {
+    name: "several spaces between the words (as CPython)",
+    class: "request-line",
+    bytes: "GET  /a   HTTP/1.1\r\n\r\n",
+    expect: open(G("/a")),
+    ref: "docs/design.md (several spaces); docs/cpython.md §1.2",
+  },
+  {
+    name: "HTAB between the words (Python white space)",
+    class: "request-line",
+    bytes: "GET\t/a\tHTTP/1.1\r\n\r\n",
+    expect: open(G("/a")),
+    ref: "docs/cpython.md §1.2",
+  },
+  {
+    name: "a space inside the target: four words → 400",
+    class: "request-line",
+    bytes: "GET /a b HTTP/1.1\r\n\r\n",
+    expect: fails(400, "REQUEST_LINE_WORDS"),
+    ref: "docs/cpython.md §1.2; RFC 9112 §3.2",
+  },
+  {
+    name: "HTTP/2.0 → 505",
+    class: "request-line",
+    bytes: "GET / HTTP/2.0\r\n\r\n",
+    expect: fails(505, "VERSION_NOT_SUPPORTED"),
+    ref: "docs/cpython.md §1.2; RFC 9110 §15.6.6",
+  },
+  {
+    name: "a lower-case version → 400",
+    class: "request-line",
+    bytes: "GET / http/1.1\r\n\r\n",
+    expect: fails(400, "BAD_VERSION"),
+    ref: "RFC 9112 §2.3 (case-sensitive); docs/cpython.md §1.2",
+  },
+  {
+    name: "an empty request line closes without an answer",
+    class: "request-line",
+    bytes: "\r\n" + SMUGGLED,
+    expect: fails(0, "EMPTY_REQUEST_LINE"),
+    ref: "docs/cpython.md §1.2",
+  },
+  {
+    name: "the HTTP/2 connection preface → 505",
+    class: "request-line",
+    bytes: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + SMUGGLED,
+    expect: fails(505, "VERSION_NOT_SUPPORTED"),
+    ref: "RFC 9110 §15.6.6; docs/cpython.md §1.2",
+  },
   {
     name: "a TLS ClientHello on the plain HTTP port (no LF in it) is rejected at once",
     class: "request-line",
     // A TLS 1.2 record header and the start of a ClientHello, random bytes without 0x0A.
-    bytes: Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, ...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256 || 1).map((b) => (b === 0x0a ? 0x0b : b))]),
+    bytes: Uint8Array.from([
+      0x16,
+      0x03,
+      0x01,
+      0x02,
+      0x00,
+      0x01,
+      0x00,
+      0x01,
+      0xfc,
+      0x03,
+      0x03,
+      ...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256 || 1).map((b) => (b === 0x0a ? 0x0b : b)),
+    ]),
     expect: { requests: [], error: { status: 400, code: "REQUEST_LINE_CTL", message: "Bad request syntax ('\\x16')" }, closes: true },
     ref: "RFC 9112 §3.1 (method = token); docs/protocol.md §1 (h11's early garbage detection); docs/deviations.md",
   },
-  { name: "HTTP/01.1 is 1.1 and persists", class: "request-line", bytes: "GET /a HTTP/01.1\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "docs/deviations.md `version comparisons` (numbers)" },
-  { name: "HTTP/1.2 is served as HTTP/1.1", class: "request-line", bytes: "GET /a HTTP/1.2\r\n\r\n" + NEXT, expect: open(G("/a"), N), ref: "RFC 9110 §2.5 (a higher minor version is processed as the highest supported)" },
-  { name: "a version number of 11 digits → 400", class: "request-line", bytes: "GET / HTTP/1.00000000001\r\n\r\n", expect: fails(400, "BAD_VERSION"), ref: "docs/cpython.md §1.2 (at most 10 digits)" },
-  { name: "two words, not GET → 400", class: "request-line", bytes: "POST /\r\nContent-Length: 5\r\n\r\nhello", expect: fails(400, "HTTP09_METHOD"), ref: "docs/cpython.md §1.2" },
+  {
+    name: "HTTP/01.1 is 1.1 and persists",
+    class: "request-line",
+    bytes: "GET /a HTTP/01.1\r\n\r\n" + NEXT,
+    expect: open(G("/a"), N),
+    ref: "docs/deviations.md `version comparisons` (numbers)",
+  },
+  {
+    name: "HTTP/1.2 is served as HTTP/1.1",
+    class: "request-line",
+    bytes: "GET /a HTTP/1.2\r\n\r\n" + NEXT,
+    expect: open(G("/a"), N),
+    ref: "RFC 9110 §2.5 (a higher minor version is processed as the highest supported)",
+  },
+  {
+    name: "a version number of 11 digits → 400",
+    class: "request-line",
+    bytes: "GET / HTTP/1.00000000001\r\n\r\n",
+    expect: fails(400, "BAD_VERSION"),
+    ref: "docs/cpython.md §1.2 (at most 10 digits)",
+  },
+  {
+    name: "two words, not GET → 400",
+    class: "request-line",
+    bytes: "POST /\r\nContent-Length: 5\r\n\r\nhello",
+    expect: fails(400, "HTTP09_METHOD"),
+    ref: "docs/cpython.md §1.2",
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
 // EOF in every parser state
 
-const eofCase = (name: string, bytes: string, expect: ExpectedOutcome, ref: string): CorpusCase => ({ name, class: "EOF", bytes, eof: true, expect, ref });
+const eofCase = (name: string, bytes: string, expect: ExpectedOutcome, ref: string): CorpusCase => ({
+  name,
+  class: "EOF",
+  bytes,
+  eof: true,
+  expect,
+  ref,
+});
 const incomplete = (body = "") => fails(400, "INCOMPLETE_BODY", Pcut(body));
 const eof: CorpusCase[] = [
   eofCase("EOF before any byte", "", closes(), "docs/cpython.md §1.1 (empty read: close silently)"),
@@ -1061,7 +1269,12 @@ const eof: CorpusCase[] = [
   eofCase("EOF inside a field name (no colon yet)", "GET /a HTTP/1.1\r\nHos", fails(400, "BAD_FIELD_LINE"), EOF_HEAD + "; " + RFC_FIELD),
   eofCase("EOF after a field line", "GET /a HTTP/1.1\r\nHost: h\r\n", closes(G("/a")), EOF_HEAD),
   eofCase("EOF after the CR of the empty line", "GET /a HTTP/1.1\r\nHost: h\r\n\r", closes(G("/a")), EOF_HEAD),
-  eofCase("EOF inside a head with Content-Length: the body is incomplete", "POST / HTTP/1.1\r\nContent-Length: 5", incomplete(), EOF_HEAD + "; " + EOF_BODY),
+  eofCase(
+    "EOF inside a head with Content-Length: the body is incomplete",
+    "POST / HTTP/1.1\r\nContent-Length: 5",
+    incomplete(),
+    EOF_HEAD + "; " + EOF_BODY,
+  ),
   eofCase("EOF right after a head with Content-Length", post("Content-Length: 5"), incomplete(), EOF_BODY),
   eofCase("EOF inside a Content-Length body", post("Content-Length: 5") + "hel", incomplete("hel"), EOF_BODY),
   eofCase("EOF after a complete Content-Length body", postCL("hello"), closes(P("hello")), "RFC 9112 §9.6"),
@@ -1082,7 +1295,12 @@ const eof: CorpusCase[] = [
   eofCase("EOF after a complete chunked body", CHUNKED + HELLO_CHUNKED, closes(P("hello")), "RFC 9112 §9.6"),
   eofCase("EOF between pipelined requests", get("/1") + get("/2"), closes(G("/1"), G("/2")), PIPE + "; RFC 9112 §9.6"),
   eofCase("EOF inside the second pipelined request line", get("/1") + "GET /2 HT", fails(400, "BAD_VERSION", G("/1")), EOF_HEAD),
-  eofCase("EOF inside the body of the second pipelined request", get("/1") + postCL("hello").slice(0, -2), fails(400, "INCOMPLETE_BODY", G("/1"), Pcut("hel")), EOF_BODY),
+  eofCase(
+    "EOF inside the body of the second pipelined request",
+    get("/1") + postCL("hello").slice(0, -2),
+    fails(400, "INCOMPLETE_BODY", G("/1"), Pcut("hel")),
+    EOF_BODY,
+  ),
 ];
 
 /** The whole corpus. */

@@ -15,7 +15,14 @@ const head = (...lines: string[]) => RL + lines.map((l) => l + "\r\n").join("") 
 describe("field lines (RFC 9112 §5)", () => {
   it("keeps names as sent and order, duplicates included", () => {
     expect(requestOf(head("Host: a", "X-A: 1", "x-a: 2", "ACCEPT: */*")).fields).toEqual([
-      "Host", "a", "X-A", "1", "x-a", "2", "ACCEPT", "*/*",
+      "Host",
+      "a",
+      "X-A",
+      "1",
+      "x-a",
+      "2",
+      "ACCEPT",
+      "*/*",
     ]);
   });
 
@@ -286,11 +293,7 @@ print(json.dumps(out))
 describe("valid field sections vs CPython's http.client.parse_headers (§1.4)", () => {
   const tchar = fc.constantFrom(..."!#$%&'*+-.^_`|~0123456789ABCXYZabcxyz".split(""));
   const name = fc.array(tchar, { minLength: 1, maxLength: 8 }).map((a) => a.join(""));
-  const vchar = fc.oneof(
-    fc.integer({ min: 0x21, max: 0x7e }),
-    fc.integer({ min: 0x80, max: 0xff }),
-    fc.constantFrom(0x20, 0x09),
-  );
+  const vchar = fc.oneof(fc.integer({ min: 0x21, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constantFrom(0x20, 0x09));
   const value = fc.array(vchar, { maxLength: 12 }).map((a) => String.fromCharCode(...a));
   const ows = fc.constantFrom("", " ", "  ", "\t", " \t");
   const line = fc.tuple(name, ows, value, fc.constantFrom("\r\n", "\n"));

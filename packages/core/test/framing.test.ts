@@ -3,30 +3,16 @@
  * `Expect: 100-continue` (RFC 9110 §10.1.1) and response framing (RFC 9112 §6.3).
  */
 import { describe, expect, it } from "vitest";
-import {
-  expectsContinue,
-  parseDecimal,
-  protocolVersionNumber,
-  requestKeepAlive,
-  responseFraming,
-} from "../src/http/framing.js";
+import { expectsContinue, parseDecimal, protocolVersionNumber, requestKeepAlive, responseFraming } from "../src/http/framing.js";
 import { errorOf, requestOf, scan, summary } from "./helpers.js";
 import { runPython } from "./python.js";
 
-const post = (version: string, ...fields: string[]) =>
-  `POST /p ${version}\r\n` + fields.map((f) => f + "\r\n").join("") + "\r\n";
+const post = (version: string, ...fields: string[]) => `POST /p ${version}\r\n` + fields.map((f) => f + "\r\n").join("") + "\r\n";
 
 describe("Content-Length (RFC 9112 §6.2, §6.3 rule 6)", () => {
   it("frames the body by Content-Length; the bytes after it are the next request", () => {
     const events = scan(post("HTTP/1.1", "Content-Length: 5") + "helloGET /next HTTP/1.1\r\n\r\n");
-    expect(summary(events)).toEqual([
-      "request POST /p HTTP/1.1",
-      "data hello",
-      "end",
-      "request GET /next HTTP/1.1",
-      "end",
-      "closed",
-    ]);
+    expect(summary(events)).toEqual(["request POST /p HTTP/1.1", "data hello", "end", "request GET /next HTTP/1.1", "end", "closed"]);
     expect(events[0]).toMatchObject({ bodyKind: "length", contentLength: 5 });
   });
 
@@ -81,7 +67,11 @@ describe("Content-Length (RFC 9112 §6.2, §6.3 rule 6)", () => {
   });
 
   it("repeated Content-Length → 400, even with identical values (RFC 9112 §6.3 rule 5, no opt-in)", () => {
-    for (const pair of [["5", "5"], ["5", "6"], ["0", "0"]]) {
+    for (const pair of [
+      ["5", "5"],
+      ["5", "6"],
+      ["0", "0"],
+    ]) {
       const e = errorOf(post("HTTP/1.1", `Content-Length: ${pair[0]}`, "X: y", `content-length: ${pair[1]}`));
       expect(e).toMatchObject({ status: 400, code: "CL_REPEATED", command: "POST" });
     }
@@ -122,7 +112,17 @@ describe("Transfer-Encoding (RFC 9112 §6.1, §6.3 rule 4, §7)", () => {
     expect(errorOf("GET / HTTP/0.9\r\nTransfer-Encoding: chunked\r\n\r\n").code).toBe("TE_HTTP10");
   });
 
-  const unknown = ["gzip", "identity", "xchunked", "chunkedx", "gzip, chunked", "deflate,chunked", '"chunked"', "chunked\x0b", "\xa0chunked"];
+  const unknown = [
+    "gzip",
+    "identity",
+    "xchunked",
+    "chunkedx",
+    "gzip, chunked",
+    "deflate,chunked",
+    '"chunked"',
+    "chunked\x0b",
+    "\xa0chunked",
+  ];
   it.each(unknown)("Transfer-Encoding %j (an unknown coding) → 501 (RFC 9112 §6.1)", (value) => {
     expect(errorOf(post("HTTP/1.1", `Transfer-Encoding: ${value}`))).toMatchObject({ status: 501, code: "TE_UNSUPPORTED" });
   });
@@ -242,7 +242,10 @@ describe("requestKeepAlive vs CPython's close_connection (§1.2 steps 4, 11)", (
       ["GET / HTTP/1.10", 1, 10],
     ];
     const conns = [null, "close", "keep-alive", "Close", "KEEP-ALIVE", "upgrade", ""];
-    const protos: [string, number, number][] = [["HTTP/1.0", 1, 0], ["HTTP/1.1", 1, 1]];
+    const protos: [string, number, number][] = [
+      ["HTTP/1.0", 1, 0],
+      ["HTTP/1.1", 1, 1],
+    ];
     const cases: [string, string | null, string][] = [];
     const ours: boolean[] = [];
     for (const [line, major, minor] of lines) {

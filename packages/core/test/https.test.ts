@@ -51,7 +51,10 @@ describe("pemBlocks", () => {
 
 describe("loadCertChain", () => {
   it("hands over the certificate blocks (chain order kept) and the first key block, without other text", () => {
-    const read = files({ "/c.pem": `subject=CN=x\n${CERT}${INTER}`, "/k.pem": `${block("EC PARAMETERS")}${KEY}${block("PRIVATE KEY", "T1RIRVI=")}` });
+    const read = files({
+      "/c.pem": `subject=CN=x\n${CERT}${INTER}`,
+      "/k.pem": `${block("EC PARAMETERS")}${KEY}${block("PRIVATE KEY", "T1RIRVI=")}`,
+    });
     expect(loadCertChain(read, "/c.pem", "/k.pem")).toEqual({ cert: CERT + INTER, key: KEY });
   });
 
@@ -100,6 +103,9 @@ describe("loadCertChain", () => {
       `no private key in '/k' (expected a PEM "-----BEGIN PRIVATE KEY-----" block)`,
     );
     const locked = sslError(() => loadCertChain(files({ "/c": CERT, "/k": ENC1 }), "/c", "/k"));
-    expect([locked.reason, locked.message]).toEqual(["PASSWORD_REQUIRED", "the private key in '/k' is encrypted and no password was given"]);
+    expect([locked.reason, locked.message]).toEqual([
+      "PASSWORD_REQUIRED",
+      "the private key in '/k' is encrypted and no password was given",
+    ]);
   });
 });

@@ -60,7 +60,15 @@ describe("HTTPMessage", () => {
     const m = new HTTPMessage(flat);
     m.set("B", "2");
     expect(flat).toEqual(["A", "1", "B", "2"]);
-    expect(new HTTPMessage([["A", "1"], ["B", "2"]] as [string, string][]).items()).toEqual([["A", "1"], ["B", "2"]]);
+    expect(
+      new HTTPMessage([
+        ["A", "1"],
+        ["B", "2"],
+      ] as [string, string][]).items(),
+    ).toEqual([
+      ["A", "1"],
+      ["B", "2"],
+    ]);
     const copy = new HTTPMessage(m);
     copy.set("C", "3");
     expect(m.size).toBe(2);
@@ -181,8 +189,22 @@ describe("HTTPMessage vs Python's http.client.HTTPMessage (differential)", () =>
 
   it("agrees on getContentType for Latin-1 values with Python white space and odd slashes", () => {
     const values = [
-      "text/html", " Text/HTML ; charset=x", "/html", "text/", "text", "a/b/c", "\x1ctext/html", "text/html\x85",
-      "\xa0text/html", ";text/html", "text/html;", "", "\x0btext/plain\x0c", "\x1ftext/x\x1e", "a /b", "TEXT/ÉTÉ",
+      "text/html",
+      " Text/HTML ; charset=x",
+      "/html",
+      "text/",
+      "text",
+      "a/b/c",
+      "\x1ctext/html",
+      "text/html\x85",
+      "\xa0text/html",
+      ";text/html",
+      "text/html;",
+      "",
+      "\x0btext/plain\x0c",
+      "\x1ftext/x\x1e",
+      "a /b",
+      "TEXT/ÉTÉ",
     ];
     const py = runPython<string[]>(CONTENT_TYPE, values);
     values.forEach((v, i) => {

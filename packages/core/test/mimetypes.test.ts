@@ -39,9 +39,42 @@ function cpython(path: string): MimeCase {
 }
 
 /** The common web types the issue names; all must answer as CPython does. */
-const COMMON_WEB = [".html", ".htm", ".css", ".js", ".mjs", ".json", ".svg", ".png", ".jpg", ".jpeg", ".gif",
-  ".webp", ".avif", ".ico", ".wasm", ".txt", ".xml", ".pdf", ".zip", ".gz", ".mp4", ".webm", ".woff", ".woff2",
-  ".ttf", ".otf", ".mp3", ".ogg", ".wav", ".csv", ".md", ".yaml", ".webmanifest", ".vtt"];
+const COMMON_WEB = [
+  ".html",
+  ".htm",
+  ".css",
+  ".js",
+  ".mjs",
+  ".json",
+  ".svg",
+  ".png",
+  ".jpg",
+  ".jpeg",
+  ".gif",
+  ".webp",
+  ".avif",
+  ".ico",
+  ".wasm",
+  ".txt",
+  ".xml",
+  ".pdf",
+  ".zip",
+  ".gz",
+  ".mp4",
+  ".webm",
+  ".woff",
+  ".woff2",
+  ".ttf",
+  ".otf",
+  ".mp3",
+  ".ogg",
+  ".wav",
+  ".csv",
+  ".md",
+  ".yaml",
+  ".webmanifest",
+  ".vtt",
+];
 
 describe("the fixtures", () => {
   it("were made with CPython 3.14 and 3.13, without system files", () => {
@@ -82,15 +115,40 @@ describe("CPython 3.14's built-in table (mimetypes._types_map_default), all 198 
   it("answers like python -m http.server for the common web types", () => {
     const served = Object.fromEntries(COMMON_WEB.map((ext) => [ext, guessType("f" + ext, DEFAULT_EXTENSIONS_MAP, FALLBACK)]));
     expect(served).toEqual({
-      ".html": "text/html", ".htm": "text/html", ".css": "text/css", ".js": "text/javascript",
-      ".mjs": "text/javascript", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
-      ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
-      ".avif": "image/avif", ".ico": "image/vnd.microsoft.icon", ".wasm": "application/wasm",
-      ".txt": "text/plain", ".xml": "text/xml", ".pdf": "application/pdf", ".zip": "application/zip",
-      ".gz": "application/gzip", ".mp4": "video/mp4", ".webm": "video/webm", ".woff": "font/woff",
-      ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
-      ".wav": "audio/vnd.wave", ".csv": "text/csv", ".md": "text/markdown", ".yaml": "application/yaml",
-      ".webmanifest": "application/manifest+json", ".vtt": "text/vtt",
+      ".html": "text/html",
+      ".htm": "text/html",
+      ".css": "text/css",
+      ".js": "text/javascript",
+      ".mjs": "text/javascript",
+      ".json": "application/json",
+      ".svg": "image/svg+xml",
+      ".png": "image/png",
+      ".jpg": "image/jpeg",
+      ".jpeg": "image/jpeg",
+      ".gif": "image/gif",
+      ".webp": "image/webp",
+      ".avif": "image/avif",
+      ".ico": "image/vnd.microsoft.icon",
+      ".wasm": "application/wasm",
+      ".txt": "text/plain",
+      ".xml": "text/xml",
+      ".pdf": "application/pdf",
+      ".zip": "application/zip",
+      ".gz": "application/gzip",
+      ".mp4": "video/mp4",
+      ".webm": "video/webm",
+      ".woff": "font/woff",
+      ".woff2": "font/woff2",
+      ".ttf": "font/ttf",
+      ".otf": "font/otf",
+      ".mp3": "audio/mpeg",
+      ".ogg": "audio/ogg",
+      ".wav": "audio/vnd.wave",
+      ".csv": "text/csv",
+      ".md": "text/markdown",
+      ".yaml": "application/yaml",
+      ".webmanifest": "application/manifest+json",
+      ".vtt": "text/vtt",
     });
   });
 });
@@ -107,19 +165,59 @@ describe("TYPE_OVERRIDES against the mime package", () => {
   it("covers what mime says for each overridden extension", () => {
     const mimeSays = Object.fromEntries([...TYPE_OVERRIDES.keys()].map((ext) => [ext, mime.getType(ext.slice(1))]));
     expect(mimeSays).toEqual({
-      ".3g2": "video/3gpp2", ".3gp": "video/3gpp", ".3gpp": "video/3gpp", ".3gpp2": null, ".a": null, ".ass": null,
-      ".avi": "video/x-msvideo", ".bat": "application/x-msdownload", ".c": "text/x-c",
-      ".deb": "application/octet-stream", ".flac": "audio/x-flac", ".h": "text/x-c", ".h5": null, ".ksh": null,
-      ".loas": null, ".m3u": "audio/x-mpegurl", ".man": "text/troff", ".me": "text/troff",
-      ".mif": "application/vnd.mif", ".mk3d": "video/x-matroska", ".mka": "audio/x-matroska",
-      ".mkv": "video/x-matroska", ".mpa": null, ".ms": "text/troff", ".nws": null, ".o": null,
-      ".obj": "model/obj", ".opus": "audio/ogg", ".pl": "application/x-perl", ".ppa": null, ".pwz": null,
-      ".py": null, ".pyc": null, ".pyo": "model/vnd.pytha.pyox", ".ram": "audio/x-pn-realaudio",
-      ".rdf": "application/rdf+xml", ".roff": "text/troff", ".rpm": "application/x-redhat-package-manager",
-      ".rst": null, ".rtf": "application/rtf", ".sgm": "text/sgml", ".sgml": "text/sgml",
-      ".srt": "application/x-subrip", ".t": "text/troff", ".tr": "text/troff", ".wav": "audio/wav", ".wiz": null,
-      ".wsdl": "application/wsdl+xml", ".xlb": null, ".xml": "application/xml", ".xpdl": null,
-      ".yaml": "text/yaml", ".yml": "text/yaml",
+      ".3g2": "video/3gpp2",
+      ".3gp": "video/3gpp",
+      ".3gpp": "video/3gpp",
+      ".3gpp2": null,
+      ".a": null,
+      ".ass": null,
+      ".avi": "video/x-msvideo",
+      ".bat": "application/x-msdownload",
+      ".c": "text/x-c",
+      ".deb": "application/octet-stream",
+      ".flac": "audio/x-flac",
+      ".h": "text/x-c",
+      ".h5": null,
+      ".ksh": null,
+      ".loas": null,
+      ".m3u": "audio/x-mpegurl",
+      ".man": "text/troff",
+      ".me": "text/troff",
+      ".mif": "application/vnd.mif",
+      ".mk3d": "video/x-matroska",
+      ".mka": "audio/x-matroska",
+      ".mkv": "video/x-matroska",
+      ".mpa": null,
+      ".ms": "text/troff",
+      ".nws": null,
+      ".o": null,
+      ".obj": "model/obj",
+      ".opus": "audio/ogg",
+      ".pl": "application/x-perl",
+      ".ppa": null,
+      ".pwz": null,
+      ".py": null,
+      ".pyc": null,
+      ".pyo": "model/vnd.pytha.pyox",
+      ".ram": "audio/x-pn-realaudio",
+      ".rdf": "application/rdf+xml",
+      ".roff": "text/troff",
+      ".rpm": "application/x-redhat-package-manager",
+      ".rst": null,
+      ".rtf": "application/rtf",
+      ".sgm": "text/sgml",
+      ".sgml": "text/sgml",
+      ".srt": "application/x-subrip",
+      ".t": "text/troff",
+      ".tr": "text/troff",
+      ".wav": "audio/wav",
+      ".wiz": null,
+      ".wsdl": "application/wsdl+xml",
+      ".xlb": null,
+      ".xml": "application/xml",
+      ".xpdl": null,
+      ".yaml": "text/yaml",
+      ".yml": "text/yaml",
     });
   });
 
@@ -147,8 +245,7 @@ describe("the algorithm, case by case", () => {
     if (!Object.hasOwn(PACKAGE_ONLY, path)) expect(answer).toBe(cpython(path).guess_file_type[0]);
     return answer;
   };
-  const gt = (path: string, map: Readonly<Record<string, string>> = DEFAULT_EXTENSIONS_MAP, dflt = FALLBACK) =>
-    guessType(path, map, dflt);
+  const gt = (path: string, map: Readonly<Record<string, string>> = DEFAULT_EXTENSIONS_MAP, dflt = FALLBACK) => guessType(path, map, dflt);
 
   it("looks the extension up exactly, then lowercased", () => {
     expect(gft("UPPER.TXT")).toBe("text/plain");
@@ -315,10 +412,52 @@ describe("splitext is posixpath.splitext", () => {
 
 describe("CPython 3.13", () => {
   // 3.14 added 44 types to the built-in table and changed two; the algorithm is the same.
-  const ADDED_IN_314 = [".7z", ".deb", ".docx", ".emf", ".eot", ".epub", ".fits", ".flac", ".g3", ".glb",
-    ".gltf", ".gz", ".jp2", ".jpm", ".jpx", ".m4a", ".m4v", ".mk3d", ".mka", ".mkv", ".odg", ".odp", ".ods",
-    ".odt", ".ogg", ".ogv", ".ogx", ".otf", ".php", ".pptx", ".rar", ".rpm", ".stl", ".t38", ".tfx", ".ttf",
-    ".weba", ".wmf", ".wmv", ".woff", ".woff2", ".xlsx", ".yaml", ".yml"];
+  const ADDED_IN_314 = [
+    ".7z",
+    ".deb",
+    ".docx",
+    ".emf",
+    ".eot",
+    ".epub",
+    ".fits",
+    ".flac",
+    ".g3",
+    ".glb",
+    ".gltf",
+    ".gz",
+    ".jp2",
+    ".jpm",
+    ".jpx",
+    ".m4a",
+    ".m4v",
+    ".mk3d",
+    ".mka",
+    ".mkv",
+    ".odg",
+    ".odp",
+    ".ods",
+    ".odt",
+    ".ogg",
+    ".ogv",
+    ".ogx",
+    ".otf",
+    ".php",
+    ".pptx",
+    ".rar",
+    ".rpm",
+    ".stl",
+    ".t38",
+    ".tfx",
+    ".ttf",
+    ".weba",
+    ".wmf",
+    ".wmv",
+    ".woff",
+    ".woff2",
+    ".xlsx",
+    ".yaml",
+    ".yml",
+  ];
   const CHANGED_IN_314 = { ".avi": ["video/x-msvideo", "video/vnd.avi"], ".wav": ["audio/x-wav", "audio/vnd.wave"] };
 
   it("has the 3.14 table less 44 entries, and 2 older types", () => {
@@ -326,7 +465,9 @@ describe("CPython 3.13", () => {
     expect(Object.keys(TABLE).filter((ext) => !Object.hasOwn(t13, ext))).toEqual(ADDED_IN_314);
     expect(Object.keys(t13).filter((ext) => !Object.hasOwn(TABLE, ext))).toEqual([]);
     const changed = Object.fromEntries(
-      Object.keys(t13).filter((ext) => t13[ext] !== TABLE[ext]).map((ext) => [ext, [t13[ext], TABLE[ext]]]),
+      Object.keys(t13)
+        .filter((ext) => t13[ext] !== TABLE[ext])
+        .map((ext) => [ext, [t13[ext], TABLE[ext]]]),
     );
     expect(changed).toEqual(CHANGED_IN_314);
   });
@@ -339,7 +480,12 @@ describe("CPython 3.13", () => {
         // f.gz is the same in both: ".gz" is an encoding there, whatever the table says.
         ...fromTable.filter((p) => p !== "f.gz"),
         // The paths whose looked-up extension is one of those: .woff2, and .gz once no longer an encoding.
-        "x.WOFF2", "a.tar.GZ", "x.GZ", "x.Gz", "x.gz.gz", "x.tar.gz.br",
+        "x.WOFF2",
+        "a.tar.GZ",
+        "x.GZ",
+        "x.Gz",
+        "x.gz.gz",
+        "x.tar.gz.br",
       ]),
     );
   });

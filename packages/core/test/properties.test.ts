@@ -68,7 +68,14 @@ function events(chunks: readonly Uint8Array[], eof: boolean, limits?: Connection
         const req = conn.request!;
         const keep = requestKeepAlive(req.major, req.minor, req.connection, 1, 1);
         if (!req.simple) {
-          conn.sendHead({ version: "HTTP/1.1", status: 200, reason: "OK", fields: ["Content-Length", "0"], complete: true, keepAlive: keep });
+          conn.sendHead({
+            version: "HTTP/1.1",
+            status: 200,
+            reason: "OK",
+            fields: ["Content-Length", "0"],
+            complete: true,
+            keepAlive: keep,
+          });
         }
         if (conn.endResponse(keep)) {
           conn.startNextCycle();
@@ -135,9 +142,7 @@ interface ChunkModel {
   upper: boolean;
 }
 type BodyModel =
-  | { kind: "none" }
-  | { kind: "length"; data: string }
-  | { kind: "chunked"; chunks: ChunkModel[]; trailers: [string, string][] };
+  { kind: "none" } | { kind: "length"; data: string } | { kind: "chunked"; chunks: ChunkModel[]; trailers: [string, string][] };
 
 interface RequestModel {
   method: string;
@@ -254,10 +259,34 @@ const rawCuts = fc.array(fc.nat(), { maxLength: 24 });
 // Mutations (HTTP Garden's operators, docs/protocol.md §2)
 
 const FRAGMENTS = [
-  "\r\n", "\r", "\n", "\0", ":", " ", "\t", ",", ";", "0", "\x0b", "\xa0", "\r\n\r\n", "\r\n ",
-  "Content-Length: 5\r\n", "Content-Length: 0\r\n", "Content-Length: 99\r\n", "Transfer-Encoding: chunked\r\n",
-  "Transfer-Encoding: identity\r\n", "Connection: close\r\n", "Expect: 100-continue\r\n", " chunked", "0\r\n\r\n",
-  "GET / HTTP/1.1\r\n", "HTTP/1.0", "HTTP/2.0", "ffffffffffffffff", "\xff",
+  "\r\n",
+  "\r",
+  "\n",
+  "\0",
+  ":",
+  " ",
+  "\t",
+  ",",
+  ";",
+  "0",
+  "\x0b",
+  "\xa0",
+  "\r\n\r\n",
+  "\r\n ",
+  "Content-Length: 5\r\n",
+  "Content-Length: 0\r\n",
+  "Content-Length: 99\r\n",
+  "Transfer-Encoding: chunked\r\n",
+  "Transfer-Encoding: identity\r\n",
+  "Connection: close\r\n",
+  "Expect: 100-continue\r\n",
+  " chunked",
+  "0\r\n\r\n",
+  "GET / HTTP/1.1\r\n",
+  "HTTP/1.0",
+  "HTTP/2.0",
+  "ffffffffffffffff",
+  "\xff",
 ];
 type Mutation =
   | { op: "delete"; at: number; len: number }
@@ -291,15 +320,48 @@ function mutate(input: string, mutations: readonly Mutation[]): string {
   }
   return s;
 }
-const mutated = fc.tuple(stream, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([models, ms]) => mutate(models.map(serializeRequest).join(""), ms));
+const mutated = fc
+  .tuple(stream, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+  .map(([models, ms]) => mutate(models.map(serializeRequest).join(""), ms));
 
 /** Byte soup from HTTP's vocabulary: more likely than uniform bytes to get deep into the parser. */
 const SOUP = [
-  "GET", "POST", " ", "/", "/a", "HTTP/1.1", "HTTP/1.0", "\r\n", "\n", "\r", ":", ": ", "Host", "Content-Length", "Transfer-Encoding",
-  "chunked", "Connection", "close", "Expect", "100-continue", "5", "0", "1a", ";x=y", "\r\n\r\n", "hello", "\t", "\0", ",", "\x80",
+  "GET",
+  "POST",
+  " ",
+  "/",
+  "/a",
+  "HTTP/1.1",
+  "HTTP/1.0",
+  "\r\n",
+  "\n",
+  "\r",
+  ":",
+  ": ",
+  "Host",
+  "Content-Length",
+  "Transfer-Encoding",
+  "chunked",
+  "Connection",
+  "close",
+  "Expect",
+  "100-continue",
+  "5",
+  "0",
+  "1a",
+  ";x=y",
+  "\r\n\r\n",
+  "hello",
+  "\t",
+  "\0",
+  ",",
+  "\x80",
 ];
 const soup = fc
-  .tuple(fc.constantFrom("", "GET / HTTP/1.1\r\n", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"), fc.array(fc.constantFrom(...SOUP), { maxLength: 80 }))
+  .tuple(
+    fc.constantFrom("", "GET / HTTP/1.1\r\n", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+    fc.array(fc.constantFrom(...SOUP), { maxLength: 80 }),
+  )
   .map(([start, parts]) => start + parts.join(""));
 
 // ---------------------------------------------------------------------------------------------
@@ -486,7 +548,9 @@ describe("(b) round trips", () => {
         // RFC 9110 §8.6: HEAD and 304 may announce the length a GET would have; never 204.
         if (m.framing === "none" && m.status !== 204 && m.declared !== null) fields.push("Content-Length", String(m.declared));
         if (m.framing === "chunked") fields.push("Transfer-Encoding", "chunked");
-        const out: Uint8Array[] = [conn.sendHead({ version: "HTTP/1.1", status: m.status, reason: m.reason, fields, complete: true, keepAlive: m.keepAlive })];
+        const out: Uint8Array[] = [
+          conn.sendHead({ version: "HTTP/1.1", status: m.status, reason: m.reason, fields, complete: true, keepAlive: m.keepAlive }),
+        ];
         const pieces = splitAt(data, cutsFor(m.pieces, data.length));
         for (const piece of data.length === 0 ? [] : pieces) {
           if (m.framing === "chunked") for (const part of encodeChunk(piece)) out.push(sent(conn, part));
@@ -525,7 +589,14 @@ describe("(b) round trips", () => {
         const conn = new ServerConnection();
         conn.receiveData(bytes(`${method} / HTTP/1.1\r\n\r\n`));
         while (conn.nextEvent() !== PAUSED);
-        conn.sendHead({ version: "HTTP/1.1", status, reason: "R", fields: ["Content-Length", String(body.length)], complete: true, keepAlive: true });
+        conn.sendHead({
+          version: "HTTP/1.1",
+          status,
+          reason: "R",
+          fields: ["Content-Length", String(body.length)],
+          complete: true,
+          keepAlive: true,
+        });
         expect(conn.responseComplete).toBe(true);
         sent(conn, bytes(body));
         expect(conn.responseComplete).toBe(false);
@@ -538,9 +609,13 @@ describe("(b) round trips", () => {
   it("field names that are not tokens and values with CR, LF or NUL are refused (RFC 9112 §11.1)", () => {
     const badName = fc.oneof(
       fc.constant(""),
-      fc.tuple(token(4), fc.constantFrom(" ", ":", "\r\n", "\n", "\0", "(", "\x7f", "\xe9", "\u0100"), token(4)).map(([a, c, b]) => a + c + b),
+      fc
+        .tuple(token(4), fc.constantFrom(" ", ":", "\r\n", "\n", "\0", "(", "\x7f", "\xe9", "\u0100"), token(4))
+        .map(([a, c, b]) => a + c + b),
     );
-    const badValue = fc.tuple(fieldValue, fc.constantFrom("\r", "\n", "\0", "\r\nSet-Cookie: x", "\u0100"), fieldValue).map(([a, c, b]) => a + c + b);
+    const badValue = fc
+      .tuple(fieldValue, fc.constantFrom("\r", "\n", "\0", "\r\nSet-Cookie: x", "\u0100"), fieldValue)
+      .map(([a, c, b]) => a + c + b);
     const bad = fc.oneof(fc.tuple(badName, fieldValue), fc.tuple(fieldName, badValue));
     fc.assert(
       fc.property(fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 3 }), bad, fc.nat(), (good, field, at) => {
@@ -555,7 +630,14 @@ describe("(b) round trips", () => {
         );
         expect(conn.ourState).toBe("SEND_RESPONSE");
         // The same head without the bad field is accepted.
-        conn.sendHead({ version: "HTTP/1.1", status: 200, reason: "OK", fields: [...flat, "Content-Length", "0"], complete: true, keepAlive: true });
+        conn.sendHead({
+          version: "HTTP/1.1",
+          status: 200,
+          reason: "OK",
+          fields: [...flat, "Content-Length", "0"],
+          complete: true,
+          keepAlive: true,
+        });
         expect(conn.endResponse(true)).toBe(true);
       }),
       { numRuns: 500 },

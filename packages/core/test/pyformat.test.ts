@@ -78,7 +78,12 @@ describe("against CPython", () => {
   it("pyRepr equals repr() for every Latin-1 character and for random Latin-1 strings (the request-line alphabet)", () => {
     const inputs: string[] = [];
     for (let c = 0; c < 256; c++) inputs.push(String.fromCharCode(c), `a${String.fromCharCode(c)}'`, `"${String.fromCharCode(c)}'`);
-    inputs.push(...fc.sample(fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 20 }), { numRuns: 500, seed: 1 }));
+    inputs.push(
+      ...fc.sample(fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 20 }), {
+        numRuns: 500,
+        seed: 1,
+      }),
+    );
     inputs.push(...fc.sample(fc.string({ unit: fc.constantFrom("'", '"', "\\", "a", "\n"), maxLength: 8 }), { numRuns: 200, seed: 2 }));
     const py = runPython<string[]>(REPR, inputs);
     inputs.forEach((s, i) => expect(pyRepr(s), JSON.stringify(s)).toBe(py[i]));
@@ -87,7 +92,8 @@ describe("against CPython", () => {
   it("pyRepr equals repr() for every BMP character and astral samples (modulo Unicode versions)", () => {
     const inputs: string[] = [];
     for (let c = 0x100; c < 0x10000; c++) inputs.push(String.fromCharCode(c));
-    for (const c of [0x1f600, 0x1d173, 0xe0001, 0xe0100, 0xf0000, 0x10fffd, 0x10ffff, 0x20000, 0x1fffe]) inputs.push(String.fromCodePoint(c));
+    for (const c of [0x1f600, 0x1d173, 0xe0001, 0xe0100, 0xf0000, 0x10fffd, 0x10ffff, 0x20000, 0x1fffe])
+      inputs.push(String.fromCodePoint(c));
     const py = runPython<[string, string][]>(REPR_CATEGORY, inputs);
     const unassigned = /^\p{Cn}$/u;
     let skipped = 0;
@@ -104,7 +110,10 @@ describe("against CPython", () => {
   });
 
   it("htmlEscape equals html.escape with and without quote", () => {
-    const inputs = fc.sample(fc.string({ unit: fc.constantFrom("&", "<", ">", '"', "'", "a", "é", ";", "#"), maxLength: 12 }), { numRuns: 300, seed: 3 });
+    const inputs = fc.sample(fc.string({ unit: fc.constantFrom("&", "<", ">", '"', "'", "a", "é", ";", "#"), maxLength: 12 }), {
+      numRuns: 300,
+      seed: 3,
+    });
     const py = runPython<[string, string][]>(ESCAPE, inputs);
     inputs.forEach((s, i) => expect([htmlEscape(s), htmlEscape(s, false)]).toEqual(py[i]));
   });

@@ -22,7 +22,9 @@ export const CPYTHON_VERSION = "3.13.0";
 export function python(): string {
   const path = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions", CPYTHON_VERSION, "bin", "python3");
   if (!existsSync(path)) {
-    throw new Error(`CPython ${CPYTHON_VERSION} is required for the differential tests: pyenv install ${CPYTHON_VERSION} (looked for ${path})`);
+    throw new Error(
+      `CPython ${CPYTHON_VERSION} is required for the differential tests: pyenv install ${CPYTHON_VERSION} (looked for ${path})`,
+    );
   }
   return path;
 }

@@ -52,11 +52,19 @@ describe("the response head (RFC 9112 §4, §5; docs/cpython.md §2.1)", () => {
 
   it("inserts the protocol version verbatim (CPython: `-p foo` → `foo 200 OK`, §2.1)", () => {
     const conn = afterRequest(GET11);
-    expect(text(conn.sendHead({ ...head(200, ["Content-Length", "0"]), version: "foo", reason: "OK" })).startsWith("foo 200 OK\r\n")).toBe(true);
+    expect(text(conn.sendHead({ ...head(200, ["Content-Length", "0"]), version: "foo", reason: "OK" })).startsWith("foo 200 OK\r\n")).toBe(
+      true,
+    );
   });
 
   it("rejects CR, LF or NUL in the reason or version, and non-Latin-1 text (RFC 9112 §11.1)", () => {
-    for (const bad of [{ reason: "a\r\nX: y" }, { reason: "a\nb" }, { reason: "a\x00" }, { reason: "\u0100" }, { version: "HTTP/1.1\r\n" }]) {
+    for (const bad of [
+      { reason: "a\r\nX: y" },
+      { reason: "a\nb" },
+      { reason: "a\x00" },
+      { reason: "\u0100" },
+      { version: "HTTP/1.1\r\n" },
+    ]) {
       const conn = afterRequest(GET11);
       expect(() => conn.sendHead({ ...head(200), ...bad }), JSON.stringify(bad)).toThrow(LocalProtocolError);
       expect(conn.ourState).toBe("SEND_RESPONSE"); // nothing was recorded
@@ -137,7 +145,10 @@ describe("Content-Length responses (RFC 9112 §6.3 rule 6; RFC 9110 §8.6)", () 
   });
 
   it("an invalid or repeated Content-Length makes the response close-delimited", () => {
-    for (const fields of [["Content-Length", "5x"], ["Content-Length", "5", "Content-Length", "5"]]) {
+    for (const fields of [
+      ["Content-Length", "5x"],
+      ["Content-Length", "5", "Content-Length", "5"],
+    ]) {
       const conn = afterRequest(GET11);
       const out = text(conn.sendHead(head(200, fields)));
       expect(out.endsWith("Connection: close\r\n\r\n"), out).toBe(true);
@@ -258,7 +269,11 @@ describe("responses without a body: HEAD, 1xx, 204, 304 (RFC 9112 §6.3 rules 1�
   });
 
   it("204 and 304 without a body are complete, even with Content-Length (304) or none (204)", () => {
-    for (const [status, fields] of [[204, []], [304, ["Content-Length", "10"]], [304, []]] as [number, string[]][]) {
+    for (const [status, fields] of [
+      [204, []],
+      [304, ["Content-Length", "10"]],
+      [304, []],
+    ] as [number, string[]][]) {
       const conn = afterRequest(GET11);
       const out = text(conn.sendHead(head(status, fields)));
       expect(out, String(status)).not.toContain("Connection: close");

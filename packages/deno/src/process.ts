@@ -83,7 +83,7 @@ export async function spawn(options: SpawnOptions): Promise<Subprocess> {
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
       // "Requires run access to "/srv/cgi-bin/x.sh", run again with the --allow-run flag"
-      throw Object.assign(new Error((error).message), { code: "ENOTCAPABLE" });
+      throw Object.assign(new Error(error.message), { code: "ENOTCAPABLE" });
     }
     throw error;
   }

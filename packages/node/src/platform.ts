@@ -140,9 +140,7 @@ function createTLSServer(options: TLSListenOptions, onConnection: (socket: Socke
     // since TLSSocket exists).
     const raw = (socket as unknown as { _parent?: net.Socket | null })._parent;
     const address: Address =
-      socket.remoteAddress !== undefined
-        ? [socket.remoteAddress, socket.remotePort ?? 0]
-        : ((raw ? peers.get(raw) : undefined) ?? ["", 0]);
+      socket.remoteAddress !== undefined ? [socket.remoteAddress, socket.remotePort ?? 0] : ((raw ? peers.get(raw) : undefined) ?? ["", 0]);
     socket.destroy();
     // ECONNRESET: the client closed first; nothing to report.
     if (error.code !== "ECONNRESET") onHandshakeError(address, handshakeError(error));

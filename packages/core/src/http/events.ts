@@ -72,10 +72,4 @@ export const NO_TRAILERS: EndOfMessageEvent = Object.freeze({ type: "end", trail
 
 /** What `ServerConnection.nextEvent` returns. */
 export type ConnectionEvent =
-  | RequestEvent
-  | DataEvent
-  | EndOfMessageEvent
-  | ConnectionClosedEvent
-  | ProtocolErrorEvent
-  | typeof NEED_DATA
-  | typeof PAUSED;
+  RequestEvent | DataEvent | EndOfMessageEvent | ConnectionClosedEvent | ProtocolErrorEvent | typeof NEED_DATA | typeof PAUSED;

@@ -45,7 +45,8 @@ export function requestFraming(
   minor: number,
   context: RequestLineContext,
 ): RequestFraming | ProtocolError {
-  const fail = (status: number, code: string, message: string, explain: string) => new ProtocolError(status, code, message, explain, context);
+  const fail = (status: number, code: string, message: string, explain: string) =>
+    new ProtocolError(status, code, message, explain, context);
   if (summary.transferEncoding !== null) {
     if (summary.contentLengthCount > 0) {
       return fail(
@@ -56,12 +57,7 @@ export function requestFraming(
       );
     }
     if (major < 1 || (major === 1 && minor < 1)) {
-      return fail(
-        400,
-        "TE_HTTP10",
-        "Transfer-Encoding in an HTTP/1.0 request",
-        "Transfer-Encoding requires HTTP/1.1 (RFC 9112 §6.1).",
-      );
+      return fail(400, "TE_HTTP10", "Transfer-Encoding in an HTTP/1.0 request", "Transfer-Encoding requires HTTP/1.1 (RFC 9112 §6.1).");
     }
     const codings = listElements(summary.transferEncoding);
     let chunked = 0;

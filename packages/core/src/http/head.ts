@@ -96,23 +96,19 @@ export function parseRequestLine(bytes: Uint8Array, start: number, end: number):
     }
     [major, minor] = parsed;
     if (major >= 2) {
-      return new ProtocolError(
-        505,
-        "VERSION_NOT_SUPPORTED",
-        `Invalid HTTP version (${version.slice(5)})`,
-        undefined,
-        { text: requestline, method: null, version: "" },
-      );
+      return new ProtocolError(505, "VERSION_NOT_SUPPORTED", `Invalid HTTP version (${version.slice(5)})`, undefined, {
+        text: requestline,
+        method: null,
+        version: "",
+      });
     }
   }
   if (count < 2 || count > 3) {
-    return new ProtocolError(
-      400,
-      "REQUEST_LINE_WORDS",
-      `Bad request syntax (${pyRepr(requestline)})`,
-      undefined,
-      { text: requestline, method: null, version: count > 3 ? version : null },
-    );
+    return new ProtocolError(400, "REQUEST_LINE_WORDS", `Bad request syntax (${pyRepr(requestline)})`, undefined, {
+      text: requestline,
+      method: null,
+      version: count > 3 ? version : null,
+    });
   }
   const method = word(0);
   if (count === 2 && method !== "GET") {
@@ -192,8 +188,7 @@ export function parseFieldLines(bytes: Uint8Array, start: number, end: number, c
     expect: null,
   };
   if (start >= end) return summary;
-  const fail = (code: string, message: string, explain: string) =>
-    new ProtocolError(400, code, message, explain, context);
+  const fail = (code: string, message: string, explain: string) => new ProtocolError(400, code, message, explain, context);
   // A view bounds the native scans to this block, so body or pipelined bytes are never scanned.
   const block = bytes.subarray(start, end);
   const size = block.length;
@@ -305,7 +300,7 @@ function nextElement(list: string, i: number): number {
  */
 export function listHasToken(list: string | null, token: string): boolean {
   if (list === null) return false;
-  for (let i = 0; i <= list.length; ) {
+  for (let i = 0; i <= list.length;) {
     i = nextElement(list, i);
     if (elementEnd - elementStart === token.length && list.slice(elementStart, elementEnd).toLowerCase() === token) return true;
   }
@@ -315,7 +310,7 @@ export function listHasToken(list: string | null, token: string): boolean {
 /** The non-empty elements of the comma-separated list `list`, trimmed (RFC 9110 §5.6.1). */
 export function listElements(list: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i <= list.length; ) {
+  for (let i = 0; i <= list.length;) {
     i = nextElement(list, i);
     if (elementEnd > elementStart) out.push(list.slice(elementStart, elementEnd));
   }

@@ -393,7 +393,7 @@ export class HeadReader {
     let sp2 = -1;
     for (let i = o; i < lineEnd; i++) {
       const c = buf[d + i];
-      if (c - 0x21 >>> 0 > 0x7e - 0x21) {
+      if ((c - 0x21) >>> 0 > 0x7e - 0x21) {
         // SP, another control character or white space, or DEL (the bytes are ASCII here)
         if (c !== SP || sp2 >= 0) return null;
         if (sp1 < 0) sp1 = i;

@@ -4,7 +4,21 @@
  * @module
  */
 export { BodyReader } from "./bodyreader.js";
-export { COLON, CR, HT, LF, SP, TCHAR, allocBytes, isToken, latin1Decode, latin1Encode, utf8Decode, utf8DecodeStrict, utf8Encode } from "./chars.js";
+export {
+  COLON,
+  CR,
+  HT,
+  LF,
+  SP,
+  TCHAR,
+  allocBytes,
+  isToken,
+  latin1Decode,
+  latin1Encode,
+  utf8Decode,
+  utf8DecodeStrict,
+  utf8Encode,
+} from "./chars.js";
 export { ChunkedDecoder, LAST_CHUNK, encodeChunk, type ChunkedLimits } from "./chunked.js";
 export { ServerConnection, type ConnectionLimits, type SideState } from "./connection.js";
 export { LocalProtocolError, NO_REQUEST_LINE, ProtocolError, type RequestLineContext } from "./errors.js";
@@ -32,7 +46,15 @@ export {
   type RequestFraming,
   type ResponseFramingKind,
 } from "./framing.js";
-export { listElements, listHasToken, parseFieldLines, parseRequestLine, parseVersion, type FieldSummary, type RequestLine } from "./head.js";
+export {
+  listElements,
+  listHasToken,
+  parseFieldLines,
+  parseRequestLine,
+  parseVersion,
+  type FieldSummary,
+  type RequestLine,
+} from "./head.js";
 export { HeadReader, lineContext, requestEvent, type HeadLimits } from "./headreader.js";
 export { ReceiveBuffer } from "./receivebuffer.js";
 export { pyRepr } from "./repr.js";

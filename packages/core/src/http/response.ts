@@ -145,7 +145,8 @@ export class Response {
     for (let i = 0; i < fields.length; i += 2) {
       const name = fields[i];
       if (name.length === 14 && name.toLowerCase() === "content-length") lengths.push(fields[i + 1]);
-      else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") te = te === null ? fields[i + 1] : te + "," + fields[i + 1];
+      else if (name.length === 17 && name.toLowerCase() === "transfer-encoding")
+        te = te === null ? fields[i + 1] : te + "," + fields[i + 1];
       else if (name.length === 10 && name.toLowerCase() === "connection") hasConnection = true;
     }
     const peer11 = request !== null && (request.major > 1 || (request.major === 1 && request.minor >= 1));

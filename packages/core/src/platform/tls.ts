@@ -38,7 +38,6 @@ export function pemBlocks(text: string): PEMBlock[] {
   return blocks;
 }
 
-
 /** The parts of `node:crypto` the check uses. */
 export interface TLSCheckCrypto {
   X509Certificate: new (pem: string) => { checkPrivateKey(key: never): boolean };

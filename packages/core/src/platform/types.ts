@@ -20,11 +20,7 @@ export type Address = [host: string, port: number];
  *   decrypt it (or is missing).
  * - `ERR_TLS_KEY_MISMATCH`: the key is not the private key of the first certificate.
  */
-export type TLSConfigErrorCode =
-  | "ERR_TLS_BAD_CERTIFICATE"
-  | "ERR_TLS_BAD_KEY"
-  | "ERR_TLS_BAD_PASSWORD"
-  | "ERR_TLS_KEY_MISMATCH";
+export type TLSConfigErrorCode = "ERR_TLS_BAD_CERTIFICATE" | "ERR_TLS_BAD_KEY" | "ERR_TLS_BAD_PASSWORD" | "ERR_TLS_KEY_MISMATCH";
 
 /**
  * Why a TLS handshake failed: the `code` of the error passed to

@@ -8,7 +8,19 @@
 export const WEEKDAY_NAMES: readonly string[] = Object.freeze(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]);
 /** Python's `BaseHTTPRequestHandler.monthname` (index 0 unused, as in Python). */
 export const MONTH_NAMES: readonly (string | null)[] = Object.freeze([
-  null, "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+  null,
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
 ]);
 
 const pad2 = (n: number) => (n < 10 ? "0" + n : String(n));
@@ -57,7 +69,11 @@ export function formatLogDate(seconds: number): string {
  */
 export function parseHTTPDate(text: string): number | null {
   // RFC 5322 / RFC 850 / asctime forms, as email.utils._parsedate_tz accepts them.
-  const words = text.trim().replace(/,/g, " ").split(/\s+/).filter((w) => w !== "");
+  const words = text
+    .trim()
+    .replace(/,/g, " ")
+    .split(/\s+/)
+    .filter((w) => w !== "");
   if (words.length === 0) return null;
   if (/^[A-Za-z]{3,}$/.test(words[0]) && weekdayIndex(words[0]) >= 0) words.shift();
   if (words.length < 3) return null;
@@ -99,9 +115,7 @@ export function parseHTTPDate(text: string): number | null {
 }
 
 function monthIndex(name: string): number {
-  return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].indexOf(
-    name.slice(0, 3).toLowerCase(),
-  );
+  return ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].indexOf(name.slice(0, 3).toLowerCase());
 }
 
 function weekdayIndex(name: string): number {

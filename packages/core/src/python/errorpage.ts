@@ -47,7 +47,5 @@ export function errorHasBody(code: number): boolean {
  * HTML-escaped (`&`, `<`, `>` only), encoded as UTF-8. Python's `send_error` step 5.
  */
 export function renderErrorBody(format: string, code: number, message: string, explain: string): Uint8Array {
-  return utf8Encode(
-    pyFormat(format, { code, message: htmlEscape(message, false), explain: htmlEscape(explain, false) }),
-  );
+  return utf8Encode(pyFormat(format, { code, message: htmlEscape(message, false), explain: htmlEscape(explain, false) }));
 }

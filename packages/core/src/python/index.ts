@@ -10,4 +10,15 @@ export { HTTPMessage } from "./message.js";
 export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
 export { htmlEscape, pyFormat, type PyFormatArg } from "./pyformat.js";
 export { HTTPStatus, STATUS_TEXT, statusDescription, statusPhrase, type HTTPStatusCode } from "./status.js";
-export { joinPath, normpath, quote, redirectPath, unquote, unquoteLenient, urlCollapsePath, urlsplit, urlunsplit, type SplitResult } from "./urls.js";
+export {
+  joinPath,
+  normpath,
+  quote,
+  redirectPath,
+  unquote,
+  unquoteLenient,
+  urlCollapsePath,
+  urlsplit,
+  urlunsplit,
+  type SplitResult,
+} from "./urls.js";

@@ -242,7 +242,7 @@ export function pyFormat(format: string, args: readonly PyFormatArg[] | Readonly
       j = close + 1;
     }
     const spec: Spec = { alternate: false, zero: false, left: false, plus: false, space: false, width: -1, precision: -1 };
-    for (;; j++) {
+    for (; ; j++) {
       const f = format[j];
       if (f === "#") spec.alternate = true;
       else if (f === "0") spec.zero = true;

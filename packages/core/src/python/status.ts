@@ -140,7 +140,7 @@ export const STATUS_TEXT: ReadonlyMap<number, readonly [phrase: string, descript
   [425, ["Too Early", "Server refuses to process a request that might be replayed"]],
   [426, ["Upgrade Required", "Server refuses to perform the request using the current protocol"]],
   [428, ["Precondition Required", "The origin server requires the request to be conditional"]],
-  [429, ["Too Many Requests", "The user has sent too many requests in a given amount of time (\"rate limiting\")"]],
+  [429, ["Too Many Requests", 'The user has sent too many requests in a given amount of time ("rate limiting")']],
   [431, ["Request Header Fields Too Large", "The server is unwilling to process the request because its header fields are too large"]],
   [451, ["Unavailable For Legal Reasons", "The server is denying access to the resource as a consequence of a legal demand"]],
   [500, ["Internal Server Error", "Server got itself in trouble"]],

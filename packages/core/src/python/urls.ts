@@ -118,8 +118,33 @@ export interface SplitResult {
 
 const SCHEME_CHARS = /^[A-Za-z][A-Za-z0-9+\-.]*$/;
 const USES_NETLOC = new Set([
-  "", "ftp", "http", "gopher", "nntp", "telnet", "imap", "wais", "file", "mms", "https", "shttp", "snews",
-  "prospero", "rtsp", "rtsps", "rtspu", "rsync", "svn", "svn+ssh", "sftp", "nfs", "git", "git+ssh", "ws", "wss", "itms-services",
+  "",
+  "ftp",
+  "http",
+  "gopher",
+  "nntp",
+  "telnet",
+  "imap",
+  "wais",
+  "file",
+  "mms",
+  "https",
+  "shttp",
+  "snews",
+  "prospero",
+  "rtsp",
+  "rtsps",
+  "rtspu",
+  "rsync",
+  "svn",
+  "svn+ssh",
+  "sftp",
+  "nfs",
+  "git",
+  "git+ssh",
+  "ws",
+  "wss",
+  "itms-services",
 ]);
 
 /** Python's `urllib.parse.urlsplit(url)` (RFC 3986 §3, Python's relaxed rules). */

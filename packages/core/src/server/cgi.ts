@@ -292,8 +292,13 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
     } catch (error) {
       const code = (error as { code?: unknown })?.code;
       const reason = error instanceof Error ? error.message : String(error);
-      this.logError("CGI script %s could not be started: %s", scriptname, typeof code === "string" && !reason.includes(code) ? `${code}: ${reason}` : reason);
-      if (outOfDescriptors(error)) this.sendError(503, null, "The server has no file descriptor left; retry in a moment.", [["Retry-After", "1"]]);
+      this.logError(
+        "CGI script %s could not be started: %s",
+        scriptname,
+        typeof code === "string" && !reason.includes(code) ? `${code}: ${reason}` : reason,
+      );
+      if (outOfDescriptors(error))
+        this.sendError(503, null, "The server has no file descriptor left; retry in a moment.", [["Retry-After", "1"]]);
       else this.sendError(500, "CGI script could not be started");
       return;
     }

@@ -362,7 +362,12 @@ export class Channel {
         );
       }
       case "head":
-        return new ProtocolError(408, "HEADERS_TIMEOUT", "Request Timeout", `The request head did not arrive within ${limits.seconds("headersMs")} s.`);
+        return new ProtocolError(
+          408,
+          "HEADERS_TIMEOUT",
+          "Request Timeout",
+          `The request head did not arrive within ${limits.seconds("headersMs")} s.`,
+        );
       default:
         // Nothing of a next request came: close without an answer.
         return null;

@@ -77,9 +77,7 @@ export type MessageClassType = new (fields: string[]) => HTTPMessage;
  * Python's `BaseHTTPRequestHandler.responses`: `{code: [shortmessage, longmessage]}` for every
  * `HTTPStatus`.
  */
-export const RESPONSES: Readonly<Record<number, readonly [string, string]>> = Object.freeze(
-  Object.fromEntries(STATUS_TEXT),
-);
+export const RESPONSES: Readonly<Record<number, readonly [string, string]>> = Object.freeze(Object.fromEntries(STATUS_TEXT));
 
 /** Bytes of an unread request body drained after a response so that the connection can be reused. */
 const DRAIN_LIMIT = 256 * 1024;
@@ -363,12 +361,7 @@ export class BaseHTTPRequestHandler {
    * `send_error`; `fields` (e.g. `[["Retry-After", "1"]]` with a 503) is ours.
    * @throws {LocalProtocolError} if `message` contains CR, LF or NUL, or a field is invalid.
    */
-  sendError(
-    code: number,
-    message?: string | null,
-    explain?: string | null,
-    fields: Iterable<readonly [string, string]> = [],
-  ): void {
+  sendError(code: number, message?: string | null, explain?: string | null, fields: Iterable<readonly [string, string]> = []): void {
     const known = this.responses[code];
     const shortmsg = known?.[0] ?? "???";
     const longmsg = known?.[1] ?? "???";

@@ -146,10 +146,7 @@ export function loadCertChain(
   const certText = read(certfile, "certificate");
   const certBlocks = pemBlocks(certText).filter((b) => b.label === "CERTIFICATE");
   if (certBlocks.length === 0) {
-    throw new SSLError(
-      "NO_CERTIFICATE",
-      `no certificate in ${pyRepr(certfile)} (expected a PEM "-----BEGIN CERTIFICATE-----" block)`,
-    );
+    throw new SSLError("NO_CERTIFICATE", `no certificate in ${pyRepr(certfile)} (expected a PEM "-----BEGIN CERTIFICATE-----" block)`);
   }
   const keyPath = keyfile ?? certfile;
   const keyText = keyfile === null ? certText : read(keyfile, "key");
@@ -243,11 +240,7 @@ export class HTTPSServer extends HTTPServer {
    * @param RequestHandlerClass the handler class (e.g. `SimpleHTTPRequestHandler`).
    * @param options `{ certfile, keyfile?, password?, alpnProtocols? }`.
    */
-  constructor(
-    serverAddress: Address,
-    RequestHandlerClass: RequestHandlerClass<BaseHTTPRequestHandler>,
-    options: HTTPSServerOptions,
-  );
+  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<BaseHTTPRequestHandler>, options: HTTPSServerOptions);
   /**
    * @param bindAndActivate bind and listen at once (default); otherwise call {@link serverBind}
    *   and {@link serverActivate} yourself.
@@ -353,11 +346,7 @@ export class HTTPSServer extends HTTPServer {
  */
 export class ThreadingHTTPSServer extends ThreadingMixIn(HTTPSServer) {
   /** See {@link HTTPSServer}. */
-  constructor(
-    serverAddress: Address,
-    RequestHandlerClass: RequestHandlerClass<BaseHTTPRequestHandler>,
-    options: HTTPSServerOptions,
-  );
+  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<BaseHTTPRequestHandler>, options: HTTPSServerOptions);
   /** See {@link HTTPSServer}. */
   constructor(
     serverAddress: Address,

@@ -25,5 +25,12 @@ export {
   type SSLErrorReason,
   type TLSPassword,
 } from "./https.js";
-export { BytesIO, FileSource, SimpleHTTPRequestHandler, statOrNull, type ReadableSource, type SimpleHTTPRequestHandlerOptions } from "./simple.js";
+export {
+  BytesIO,
+  FileSource,
+  SimpleHTTPRequestHandler,
+  statOrNull,
+  type ReadableSource,
+  type SimpleHTTPRequestHandlerOptions,
+} from "./simple.js";
 export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.js";
