@@ -211,12 +211,15 @@ for (const rt of runtimes()) {
       }
     });
 
-    test("slowloris: heads trickling in past --headers-timeout get 408 and are closed, silent connections are closed without an answer, a normal client is served meanwhile", async () => {
+    test("slowloris: heads trickling in or stalled past --headers-timeout get 408 and are closed, silent connections are closed without an answer, a normal client is served meanwhile", async () => {
       const srv = await cli(rt, ["--headers-timeout", "0.5"]);
       try {
         const trickling = await Promise.all(Array.from({ length: 20 }, () => connect(srv.port)));
         const silent = await Promise.all(Array.from({ length: 5 }, () => connect(srv.port)));
-        const results = [...trickling, ...silent].map((s) => collectUntilClose(s, 8000));
+        // Whole lines, then nothing: the request line is read already, the head is not complete.
+        const stalled = await Promise.all(Array.from({ length: 3 }, () => connect(srv.port)));
+        for (const s of stalled) s.write("GET /stalled HTTP/1.1\r\nHost: x\r\n");
+        const results = [...trickling, ...silent, ...stalled].map((s) => collectUntilClose(s, 8000));
         const head = "GET /a.txt HTTP/1.1\r\nHost: x\r\nX-Pad: " + "y".repeat(100);
         let i = 0;
         const drip = setInterval(() => {
@@ -232,7 +235,12 @@ for (const rt of runtimes()) {
           expect(r.closed).toBe(true);
           expect(r.data.toString("latin1")).toMatch(/^HTTP\/1\.0 408 Request Timeout\r\n[\s\S]*Connection: close\r\n/);
         }
-        for (const r of done.slice(20)) expect({ closed: r.closed, data: r.data.length }).toEqual({ closed: true, data: 0 });
+        for (const r of done.slice(20, 25)) expect({ closed: r.closed, data: r.data.length }).toEqual({ closed: true, data: 0 });
+        for (const r of done.slice(25)) {
+          expect(r.closed).toBe(true);
+          expect(r.data.toString("latin1")).toMatch(/^HTTP\/1\.0 408 Request Timeout\r\n/);
+        }
+        expect(srv.stderr()).toMatch(logLine('"GET /stalled HTTP/1.1" 408 -'));
         expect(srv.stderr()).toMatch(logLine('"" 408 -'));
         expect(srv.stderr()).toMatch(logLine("code 408, message Request Timeout"));
       } finally {

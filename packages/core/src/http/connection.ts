@@ -30,9 +30,9 @@
  */
 
 import { BodyReader } from "./bodyreader.js";
-import { LocalProtocolError, ProtocolError } from "./errors.js";
+import { LocalProtocolError, ProtocolError, type RequestLineContext } from "./errors.js";
 import { CLOSED, type ConnectionEvent, type EndOfMessageEvent, PAUSED, type ProtocolErrorEvent, type RequestEvent } from "./events.js";
-import { HeadReader } from "./headreader.js";
+import { HeadReader, lineContext } from "./headreader.js";
 import { ReceiveBuffer } from "./receivebuffer.js";
 import { Response, type ResponseHead } from "./response.js";
 
@@ -109,6 +109,20 @@ export class ServerConnection {
   /** Bytes received and not yet consumed by events (pipelined requests wait here). */
   get bufferedBytes(): number {
     return this.#buffer.length;
+  }
+
+  /**
+   * True while part of a next request head has arrived and not all of it (or it is not read yet):
+   * the client is sending a request, not idle.
+   */
+  get headStarted(): boolean {
+    return this.#their === "IDLE" && (this.#buffer.length > 0 || this.#heads.pendingLine !== null);
+  }
+
+  /** The request line of a head still arriving, for an error that replaces the request. */
+  get pendingLine(): RequestLineContext | undefined {
+    const line = this.#their === "IDLE" ? this.#heads.pendingLine : null;
+    return line === null ? undefined : lineContext(line);
   }
 
   /** The request being answered, or `null`. */

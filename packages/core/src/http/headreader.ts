@@ -195,6 +195,14 @@ export class HeadReader {
     this.#headStart -= shift;
   }
 
+  /**
+   * The request line of a head whose field lines are still arriving (consumed from the buffer
+   * already), or `null` when no head is half read.
+   */
+  get pendingLine(): RequestLine | null {
+    return this.#phase === FIELDS ? this.#line : null;
+  }
+
   /** The next head starts at the buffer's position (after the previous request's body). */
   restart(): void {
     this.#phase = LINE;

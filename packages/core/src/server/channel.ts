@@ -32,7 +32,10 @@ export interface ChannelOptions extends ConnectionLimits {
   keepAliveTimeoutMs?: number | null;
   /** A request body the handler waits for may stall this long; then 408 (`requestTimeout`). */
   requestTimeoutMs?: number | null;
-  /** A response the client takes nothing of for this long is aborted (`sendTimeout`). */
+  /**
+   * A response the client takes nothing of for this long is aborted (`sendTimeout`); checked at
+   * each deadline, so the abort comes one to two limits after the client last took bytes.
+   */
   sendTimeoutMs?: number | null;
   /** After sending FIN, how long to keep reading before closing (default 2000 ms). */
   lingerMs?: number;
@@ -224,14 +227,14 @@ export class Channel {
    * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
    */
   nextRequest(): Promise<RequestEvent | ProtocolError | null> {
-    if (this.#stopWhenIdle && this.#conn.bufferedBytes === 0) return Promise.resolve(null);
+    if (this.#stopWhenIdle && !this.#conn.headStarted) return Promise.resolve(null);
     try {
       const now = this.#takeRequest();
       if (now !== undefined) return Promise.resolve(now);
     } catch (error) {
       return Promise.reject(asError(error));
     }
-    this.#limits.awaitHead(this.#platform.now(), this.#conn.bufferedBytes > 0, this.requestCount === 0);
+    this.#limits.awaitHead(this.#platform.now(), this.#conn.headStarted, this.requestCount === 0);
     return new Promise((resolve, reject) => {
       const expire = (expiry: ReadExpiry) => {
         if (expiry instanceof SocketTimeoutError) reject(expiry);
@@ -348,7 +351,7 @@ export class Channel {
   /** What the read wait ends with at its deadline (see {@link ChannelOptions}). */
   #readExpiry(): ReadExpiry {
     const limits = this.#limits;
-    switch (limits.readExpiry(this.#conn.bufferedBytes > 0)) {
+    switch (limits.readExpiry(this.#conn.headStarted)) {
       case "python":
         return new SocketTimeoutError();
       case "body": {
@@ -367,6 +370,7 @@ export class Channel {
           "HEADERS_TIMEOUT",
           "Request Timeout",
           `The request head did not arrive within ${limits.seconds("headersMs")} s.`,
+          this.#conn.pendingLine,
         );
       default:
         // Nothing of a next request came: close without an answer.
@@ -508,7 +512,7 @@ export class Channel {
 
   /** True while waiting for a request head with nothing of it received. */
   get #idle(): boolean {
-    return this.#limits.wait === HEAD_WAIT && this.#conn.bufferedBytes === 0;
+    return this.#limits.wait === HEAD_WAIT && !this.#conn.headStarted;
   }
 
   /**

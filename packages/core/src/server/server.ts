@@ -93,7 +93,8 @@ export class HTTPServer implements HandlerServer {
   /**
    * Seconds a response may go without the client taking any of it; then the response is aborted
    * and logged (`Response aborted: no progress sending the response for 60 s`). `null` or 0: no
-   * limit. Default 60, as nginx's `send_timeout`. Not in Python.
+   * limit. Default 60, as nginx's `send_timeout`. Progress is checked once per `sendTimeout`, so
+   * the abort comes between one and two of them after the client last took bytes. Not in Python.
    */
   sendTimeout: number | null = 60;
   /**
