@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Differential fuzzer for work on the parser: feeds the same random request streams to the
-// current build of the core (packages/core/dist/index.js) and to a baseline build, and reports
+// current build of the core (packages/core/dist/protocol.js) and to a baseline build, and reports
 // any difference in the events (every field of every request, data bytes, trailers, errors with
 // status, code, texts and context), in the connection states after each event, or in what
 // ChunkedDecoder does with random chunked bodies. Inputs are mostly well-formed requests (so that
@@ -9,8 +9,9 @@
 // several, every byte, at request boundaries), EOF or not, and random small limits.
 //
 // Usage: node bench/parser/fuzz.mjs --baseline=FILE [--cases=N] [--seed=S] [--requests=K]
-//   FILE is another build's dist/index.js, e.g. from before a change:
-//     git stash; pnpm build; cp packages/core/dist/index.js /tmp/base.js; git stash pop; pnpm build
+//   FILE is another build's dist/protocol.js (dist/index.js before the protocol subpath), e.g.:
+//     git worktree add /tmp/base <rev> && (cd /tmp/base && pnpm install && pnpm build)
+//     node bench/parser/fuzz.mjs --baseline=/tmp/base/packages/core/dist/protocol.js
 // Exits 1 on a difference. Not part of `pnpm test` (it needs the baseline build).
 
 import { resolve } from "node:path";
@@ -26,7 +27,7 @@ if (!args.has("baseline")) {
   console.error("usage: node bench/parser/fuzz.mjs --baseline=FILE [--cases=N] [--seed=S] [--requests=K]");
   process.exit(2);
 }
-const NEW = await import(new URL("../../packages/core/dist/index.js", import.meta.url).href);
+const NEW = await import(new URL("../../packages/core/dist/protocol.js", import.meta.url).href);
 const REF = await import(pathToFileURL(resolve(args.get("baseline"))).href);
 const CASES = Number(args.get("cases") ?? 20000);
 const SEED = Number(args.get("seed") ?? 1);

@@ -26,10 +26,11 @@ function bodyOf(pieces) {
 
 /**
  * Our core: `ServerConnection`, reused across messages like a keep-alive connection. `core` is
- * another build of packages/core/dist/index.js (run.mjs --core / --baseline), for before/after.
+ * another build's module exporting it (run.mjs --core / --baseline: packages/core/dist/protocol.js,
+ * or index.js of builds before the protocol subpath), for before/after.
  */
 async function ours(log, core = process.env.PARSER_BENCH_CORE) {
-  const { ServerConnection } = await import(core ? pathToFileURL(core).href : "../../packages/core/dist/index.js");
+  const { ServerConnection } = await import(core ? pathToFileURL(core).href : "../../packages/core/dist/protocol.js");
   const conn = new ServerConnection();
   // The smallest legal response: the state machine parses the next request only after
   // startNextCycle(), which needs our side DONE. Its cost is part of the keep-alive cycle.

@@ -17,7 +17,7 @@
 // Options: --quick (5 x 0.3 s trials), --trials=N, --trial-ms=N, --warmup-ms=N (first trial),
 //          --parsers=ours,llhttp,... --scenarios=single,... --u8 (feed ours a plain Uint8Array
 //          instead of a Buffer), --wall (rates per second of wall-clock time instead of CPU
-//          time), --core=FILE (ours from another build of packages/core/dist/index.js, for
+//          time), --core=FILE (ours from another build of packages/core/dist/protocol.js, for
 //          before/after comparisons), --baseline=FILE (adds a row "ours-baseline": ours from
 //          that build, measured in the same rounds), --json (also print the raw results)
 //
