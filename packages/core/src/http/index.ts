@@ -19,6 +19,19 @@ export {
   utf8DecodeStrict,
   utf8Encode,
 } from "./chars.js";
+export {
+  evaluatePreconditions,
+  formatEntityTag,
+  ifRangeMatches,
+  parseEntityTag,
+  parseEntityTagList,
+  strongMatch,
+  weakMatch,
+  type EntityTag,
+  type EntityTagList,
+  type Preconditions,
+  type Validators,
+} from "./conditional.js";
 export { ChunkedDecoder, LAST_CHUNK, encodeChunk, type ChunkedLimits } from "./chunked.js";
 export { ServerConnection, type ConnectionLimits, type SideState } from "./connection.js";
 export { LocalProtocolError, NO_REQUEST_LINE, ProtocolError, type RequestLineContext } from "./errors.js";
@@ -56,6 +69,16 @@ export {
   type RequestLine,
 } from "./head.js";
 export { HeadReader, lineContext, requestEvent, type HeadLimits } from "./headreader.js";
+export { chooseEncoding, parseAcceptEncoding } from "./negotiation.js";
+export {
+  contentRange,
+  evaluateRange,
+  unsatisfiedRange,
+  type ByteRange,
+  type MultipartPart,
+  type RangeLimits,
+  type RangeOutcome,
+} from "./ranges.js";
 export { ReceiveBuffer } from "./receivebuffer.js";
 export { pyRepr } from "./repr.js";
 export { Response, checkFieldName, checkFieldValue, checkStatusLineText, type ResponseHead } from "./response.js";
