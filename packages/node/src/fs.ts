@@ -11,7 +11,15 @@
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { FileHandle, FileStat, FileSystem } from "@httpserver/core/platform";
+import {
+  type DirEntry,
+  type FileHandle,
+  type FileStat,
+  type FileSystem,
+  fsdecode,
+  fsencode,
+  hasLoneSurrogate,
+} from "@httpserver/core/platform";
 
 /**
  * Reads up to this many bytes (64 KiB) with a synchronous `read(2)`; larger reads are asynchronous
@@ -62,25 +70,54 @@ export class NodeFileHandle implements FileHandle {
 }
 
 /**
+ * A path as `node:fs` takes it: the string, or its bytes when it names a file whose name is not
+ * UTF-8 (held as lone surrogates, Python's `surrogateescape`).
+ */
+function osPath(path: string): string | Buffer {
+  return hasLoneSurrogate(path) ? Buffer.from(fsencode(path)) : path;
+}
+
+function toEntry(entry: fs.Dirent): DirEntry {
+  return { name: entry.name, isDirectory: entry.isDirectory(), isSymbolicLink: entry.isSymbolicLink() };
+}
+
+/**
+ * The entries of a directory. Names are read as text; if one is not UTF-8 (the text holds
+ * U+FFFD), the names are read again as bytes and decoded as Python does (`surrogateescape`), so
+ * that each leads back to its file; their types then come from `lstat` (Bun gives no names for
+ * typed entries read as bytes). An entry removed meanwhile is left out.
+ */
+async function scandir(path: string): Promise<DirEntry[]> {
+  const entries = await fsp.readdir(osPath(path), { withFileTypes: true });
+  if (!entries.some((entry) => entry.name.includes("\uFFFD"))) return entries.map(toEntry);
+  const dir = Buffer.from(fsencode(path.endsWith("/") ? path : path + "/"));
+  const out: DirEntry[] = [];
+  for (const raw of await fsp.readdir(osPath(path), { encoding: "buffer" })) {
+    try {
+      const stats = fs.lstatSync(Buffer.concat([dir, raw]));
+      out.push({ name: fsdecode(raw), isDirectory: stats.isDirectory(), isSymbolicLink: stats.isSymbolicLink() });
+    } catch {
+      // removed since it was listed
+    }
+  }
+  return out;
+}
+
+/**
  * A {@link FileSystem} on `node:fs`; files are opened read-only as `Handle` (default
- * {@link NodeFileHandle}). Errors are `node:fs`'s, with their `code` (`ENOENT`, `EACCES` …).
+ * {@link NodeFileHandle}). Paths may name files that are not UTF-8 (see {@link scandir}). Errors are `node:fs`'s, with their `code` (`ENOENT`, `EACCES` …).
  */
 export function nodeFileSystem(Handle: new (fd: number) => FileHandle = NodeFileHandle): FileSystem {
   return {
-    stat: async (path) => toStat(fs.statSync(path)),
-    lstat: async (path) => toStat(fs.lstatSync(path)),
-    scandir: async (path) =>
-      (await fsp.readdir(path, { withFileTypes: true })).map((entry) => ({
-        name: entry.name,
-        isDirectory: entry.isDirectory(),
-        isSymbolicLink: entry.isSymbolicLink(),
-      })),
-    open: async (path) => new Handle(fs.openSync(path, OPEN_FLAGS)),
+    stat: async (path) => toStat(fs.statSync(osPath(path))),
+    lstat: async (path) => toStat(fs.lstatSync(osPath(path))),
+    scandir,
+    open: async (path) => new Handle(fs.openSync(osPath(path), OPEN_FLAGS)),
     isExecutable: (path) =>
-      fsp.access(path, fs.constants.X_OK).then(
+      fsp.access(osPath(path), fs.constants.X_OK).then(
         () => true,
         () => false,
       ),
-    readFileSync: (path) => fs.readFileSync(path),
+    readFileSync: (path) => fs.readFileSync(osPath(path)),
   };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 export { allocBytes } from "../http/chars.js";
+export { fsdecode, fsencode, hasLoneSurrogate } from "../python/codecs.js";
 export {
   CLIENT_GONE_ACCEPT_ERRORS,
   WRITE_HIGH_WATER_MARK,
@@ -12,6 +13,7 @@ export {
   listenDualStack,
   noIPv6,
 } from "./listen.js";
+export { zlibCompression, type StreamModule, type ZlibModule, type ZlibStream } from "./compress.js";
 export { readableChunks, type ChunkReader } from "./streams.js";
 export { checkTLSConfig, pemBlocks, tlsConfigError, type PEMBlock, type TLSCheckCrypto } from "./tls.js";
 export * from "./types.js";

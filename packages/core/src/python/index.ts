@@ -4,6 +4,7 @@
  * `html.escape`, `urllib.parse` and `posixpath`, `email.utils` dates, `mimetypes`, `OSError` texts.
  * @module
  */
+export { decodeSurrogatePass, encodeSurrogatePass, fsdecode, fsencode, hasLoneSurrogate } from "./codecs.js";
 export { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate, parseHTTPDate } from "./dates.js";
 export { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "./errorpage.js";
 export { HTTPMessage } from "./message.js";

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { utf8Decode, utf8DecodeStrict, utf8Encode } from "../http/chars.js";
+import { utf8Decode } from "../http/chars.js";
+import { decodeSurrogatePass, encodeSurrogatePass } from "./codecs.js";
 import { pyRepr } from "../http/repr.js";
 
 const HEX = "0123456789ABCDEF";
@@ -39,9 +40,10 @@ function unquoteToBytes(s: string): Uint8Array {
 
 /**
  * Python's `urllib.parse.unquote(string, errors=...)`: `%XX` escapes decoded as UTF-8, invalid
- * escapes kept literally, characters outside ASCII kept as they are. `strict` returns `null` when
- * an escape sequence is not valid UTF-8 (Python raises `UnicodeDecodeError` with
- * `errors='surrogatepass'`); otherwise invalid sequences become U+FFFD (`errors='replace'`).
+ * escapes kept literally, characters outside ASCII kept as they are. `strict` decodes as
+ * `errors='surrogatepass'` (an escaped surrogate becomes that lone surrogate) and returns `null`
+ * when an escape sequence is not valid UTF-8 otherwise (Python raises `UnicodeDecodeError`);
+ * without it invalid sequences become U+FFFD (`errors='replace'`).
  */
 export function unquote(s: string, strict: true): string | null;
 export function unquote(s: string, strict?: false): string;
@@ -56,7 +58,7 @@ export function unquote(s: string, strict = false): string | null {
     if (j > i) {
       const bytes = unquoteToBytes(s.slice(i, j));
       if (strict) {
-        const text = utf8DecodeStrict(bytes);
+        const text = decodeSurrogatePass(bytes);
         if (text === null) return null;
         out += text;
       } else {
@@ -83,8 +85,9 @@ const ALWAYS_SAFE = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~") ALWAYS_SAFE[c.charCodeAt(0)] = 1;
 
 /**
- * Python's `urllib.parse.quote(string, safe='/')`: UTF-8 bytes other than letters, digits,
- * `_.-~` and the `safe` characters become `%XX` with upper-case hex.
+ * Python's `urllib.parse.quote(string, safe='/', errors='surrogatepass')`: UTF-8 bytes other
+ * than letters, digits, `_.-~` and the `safe` characters become `%XX` with upper-case hex; a lone
+ * surrogate (a file name byte that is not UTF-8) is quoted as its three surrogatepass bytes.
  */
 export function quote(s: string, safe = "/"): string {
   // The usual file name needs no escape: return it as it is, without encoding it to UTF-8.
@@ -95,7 +98,7 @@ export function quote(s: string, safe = "/"): string {
     else break;
   }
   if (i === s.length) return s;
-  const bytes = utf8Encode(s);
+  const bytes = encodeSurrogatePass(s);
   let out = "";
   for (const b of bytes) {
     if ((b < 0x80 && ALWAYS_SAFE[b] === 1) || (b < 0x80 && safe.includes(String.fromCharCode(b)))) {
