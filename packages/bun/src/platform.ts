@@ -5,6 +5,8 @@
  */
 
 import * as crypto from "node:crypto";
+import * as stream from "node:stream";
+import * as zlib from "node:zlib";
 import {
   type Address,
   type ListenOptions,
@@ -19,6 +21,7 @@ import {
   checkTLSConfig,
   listenDualStack,
   readableChunks,
+  zlibCompression,
 } from "@httpserver/core/platform";
 import { NodeFileHandle, nodeFileSystem, SYNC_READ_BYTES } from "@httpserver/node/fs";
 import { processServices } from "@httpserver/node/process";
@@ -324,5 +327,7 @@ export const bunPlatform: Platform = {
   listen,
   fs: nodeFileSystem(BunFileHandle),
   ...processServices,
+  ...zlibCompression(zlib, stream),
+  randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

@@ -7,6 +7,8 @@
  */
 
 import * as crypto from "node:crypto";
+import * as stream from "node:stream";
+import * as zlib from "node:zlib";
 import {
   type Address,
   type ListenOptions,
@@ -20,6 +22,7 @@ import {
   allocBytes,
   checkTLSConfig,
   listenDualStack,
+  zlibCompression,
 } from "@httpserver/core/platform";
 import { fileSystem } from "./fs.ts";
 import { processServices, spawn } from "./process.ts";
@@ -284,5 +287,7 @@ export const denoPlatform: Platform = {
   listen,
   fs: fileSystem,
   ...processServices,
+  ...zlibCompression(zlib, stream),
+  randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

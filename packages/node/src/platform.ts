@@ -7,7 +7,9 @@
 import * as childProcess from "node:child_process";
 import * as crypto from "node:crypto";
 import * as net from "node:net";
+import * as stream from "node:stream";
 import * as tls from "node:tls";
+import * as zlib from "node:zlib";
 import { nodeFileSystem } from "./fs.js";
 import { processServices } from "./process.js";
 import {
@@ -23,6 +25,7 @@ import {
   checkTLSConfig,
   listenDualStack,
   tlsConfigError,
+  zlibCompression,
 } from "@httpserver/core/platform";
 
 /** A `node:net` socket behind the core's {@link Socket} interface. */
@@ -248,5 +251,7 @@ export const nodePlatform: Platform = {
   listen,
   fs: nodeFileSystem(),
   ...processServices,
+  ...zlibCompression(zlib, stream),
+  randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

@@ -265,6 +265,9 @@ export interface Subprocess {
   kill(): void;
 }
 
+/** A content coding (RFC 9110 §8.4.1) that a runtime can compress with. */
+export type ContentCoding = "br" | "gzip" | "zstd";
+
 /** A cancellable timer. */
 export interface Timer {
   cancel(): void;
@@ -313,6 +316,21 @@ export interface Platform {
    *   missing permission (Deno without `--allow-run`).
    */
   spawn(options: SpawnOptions): Promise<Subprocess>;
+  /**
+   * The content codings {@link compress} supports: `br` and `gzip` on every runtime, `zstd` where
+   * the runtime has it (Bun, Deno, Node ≥ 22.15).
+   */
+  readonly compressionCodings: readonly ContentCoding[];
+  /**
+   * Compresses the bytes of `input` with `coding` as they are read: the output is produced while
+   * it is iterated, pulling from `input` only as fast as it is read. Stopping early, or an error
+   * on either side, ends `input` (its `return`) and frees the compressor.
+   * @param sizeHint the input's size in bytes when known (brotli tunes its window to it).
+   * @throws Error when the runtime lacks `coding` (see {@link compressionCodings}).
+   */
+  compress(coding: ContentCoding, input: AsyncIterable<Uint8Array>, sizeHint?: number): AsyncIterable<Uint8Array>;
+  /** `size` bytes from the runtime's cryptographically secure generator. */
+  randomBytes(size: number): Uint8Array;
   /** The value of an environment variable of the server, or `undefined` (also when not permitted). */
   getenv(name: string): string | undefined;
   /**
