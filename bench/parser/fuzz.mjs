@@ -255,7 +255,11 @@ function describe(ev) {
       return "end:" + JSON.stringify(ev.trailers);
     case "error": {
       const e = ev.error;
-      return "error:" + JSON.stringify([e.status, e.code, e.message, e.explain, e.requestline, e.requestVersion, e.command]);
+      // The request line the error carries: `line` since the protocol split, three fields before.
+      const line = e.line ?? { text: e.requestline, version: e.requestVersion, method: e.command };
+      return (
+        "error:" + JSON.stringify([e.status, e.code, e.message, e.explain, line.text || null, line.version ?? null, line.method ?? null])
+      );
     }
     default:
       return ev.type;
