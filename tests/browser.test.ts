@@ -2,7 +2,8 @@
  * A real browser on `httpserver`'s listings: headless Chromium (Debian's `chromium`, installed by
  * .ci/run; another binary through CHROMIUM_PATH) driven by playwright-core. Opens the root
  * listing served by the command, follows links into a subdirectory and to files (awkward names
- * included), checks the bytes the browser received, and takes a screenshot. On every runtime.
+ * included), checks the bytes the browser received, and takes a screenshot; plays an audio file
+ * and seeks in it, which Chromium does with Range requests. On every runtime.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,6 +16,35 @@ import { FILES, type Tree, makeTree, removeTree } from "./support/tree.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/** Length of the generated audio file: 16-bit stereo at 44.1 kHz, 10.6 MB per minute. */
+const TONE_SECONDS = 120;
+
+/** A WAV file (RIFF, PCM 16-bit stereo, 44.1 kHz) of a 440 Hz tone lasting `seconds`. */
+function wav(seconds: number): Buffer {
+  const rate = 44_100;
+  const frames = rate * seconds;
+  const data = Buffer.alloc(frames * 4);
+  for (let i = 0; i < frames; i++) {
+    const sample = Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 8000);
+    data.writeInt16LE(sample, i * 4);
+    data.writeInt16LE(sample, i * 4 + 2);
+  }
+  const head = Buffer.alloc(44);
+  head.write("RIFF", 0);
+  head.writeUInt32LE(36 + data.length, 4);
+  head.write("WAVEfmt ", 8);
+  head.writeUInt32LE(16, 16);
+  head.writeUInt16LE(1, 20); // PCM
+  head.writeUInt16LE(2, 22); // channels
+  head.writeUInt32LE(rate, 24);
+  head.writeUInt32LE(rate * 4, 28); // bytes per second
+  head.writeUInt16LE(4, 32); // block align
+  head.writeUInt16LE(16, 34); // bits per sample
+  head.write("data", 36);
+  head.writeUInt32LE(data.length, 40);
+  return Buffer.concat([head, data]);
+}
+
 let tree: Tree;
 let browser: Browser;
 let shots: string;
@@ -25,9 +55,11 @@ beforeAll(async () => {
     );
   }
   tree = makeTree();
+  fs.writeFileSync(path.join(tree.root, "tone.wav"), wav(TONE_SECONDS));
   shots = fs.mkdtempSync(path.join(os.tmpdir(), "httpserver-shots-"));
-  // --no-sandbox: the tests run as root, where Chromium's sandbox refuses to start.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  // --no-sandbox: the tests run as root, where Chromium's sandbox refuses to start. Media may
+  // play without a user gesture.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -78,6 +110,57 @@ for (const rt of runtimes()) {
         const bytes = fs.readFileSync(png);
         expect(bytes.length).toBeGreaterThan(1000);
         expect(bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test("an audio file plays and seeks: Chromium asks for byte ranges and gets 206s", async () => {
+      const page = await browser.newPage();
+      const ranges: { range: string | null; status: number; contentRange: string | null }[] = [];
+      page.on("response", (res) => {
+        if (res.url().endsWith("/tone.wav")) {
+          ranges.push({
+            range: res.request().headers()["range"] ?? null,
+            status: res.status(),
+            contentRange: res.headers()["content-range"] ?? null,
+          });
+        }
+      });
+      try {
+        await page.goto(`${base}/`);
+        const played = await page.evaluate(async (src) => {
+          const audio = new Audio();
+          audio.preload = "metadata";
+          audio.muted = true;
+          const once = (event: string) =>
+            new Promise<void>((resolve, reject) => {
+              audio.addEventListener(event, () => resolve(), { once: true });
+              audio.addEventListener("error", () => reject(new Error(`media error ${audio.error?.code}`)), { once: true });
+            });
+          audio.src = src;
+          await once("loadedmetadata");
+          const duration = audio.duration;
+          // Near the end: bytes the first response has not delivered yet.
+          audio.currentTime = duration - 5;
+          await once("seeked");
+          await audio.play();
+          await new Promise<void>((resolve) => {
+            const tick = () => (audio.currentTime > duration - 4.8 ? resolve() : setTimeout(tick, 20));
+            tick();
+          });
+          audio.pause();
+          return { duration, at: audio.currentTime };
+        }, `${base}/tone.wav`);
+        expect(played.duration).toBeCloseTo(TONE_SECONDS, 0);
+        expect(played.at).toBeGreaterThan(TONE_SECONDS - 5);
+        // Every answer to a Range request was a 206, and one of them started past the beginning.
+        expect(ranges.length).toBeGreaterThan(0);
+        for (const r of ranges) if (r.range !== null) expect(r.status, r.range).toBe(206);
+        const seeks = ranges.filter((r) => r.range !== null && !/^bytes=0-/.test(r.range));
+        expect(seeks.length, JSON.stringify(ranges)).toBeGreaterThan(0);
+        expect(seeks[0].contentRange).toMatch(/^bytes [1-9]\d*-\d+\/\d+$/);
+        expect(srv.stderr()).toMatch(/"GET \/tone\.wav HTTP\/1\.1" 206 -/);
       } finally {
         await page.close();
       }

@@ -269,7 +269,7 @@ for (const rt of runtimes()) {
         // The raw head: the padding is stripped by the server, not by a parser here.
         const head = noext.raw.toString("latin1").split("\r\n\r\n")[0];
         expect(head).toMatch(
-          /^HTTP\/1\.0 200 OK\r\nServer: SimpleHTTP\/0\.6 \S+\r\nDate: [^\r]+\r\nContent-type: text\/plain; charset=utf-8\r\nContent-Length: 13\r\nLast-Modified: [^\r]+\r\nX-A: 1\r\nX-Pad: v\r\nSet-Cookie: a=b\r\nSet-Cookie: c=d\r\nContent-Type: text\/evil$/,
+          /^HTTP\/1\.0 200 OK\r\nServer: SimpleHTTP\/0\.6 \S+\r\nDate: [^\r]+\r\nContent-type: text\/plain; charset=utf-8\r\nContent-Length: 13\r\nAccept-Ranges: bytes\r\nLast-Modified: [^\r]+\r\nETag: "[0-9a-f]+-d"\r\nX-A: 1\r\nX-Pad: v\r\nSet-Cookie: a=b\r\nSet-Cookie: c=d\r\nContent-Type: text\/evil$/,
         );
         expect((await request(srv.port, "/a.txt")).header("Content-type")).toBe("text/plain");
         const listing = await fetch(`http://127.0.0.1:${srv.port}/`);

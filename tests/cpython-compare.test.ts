@@ -154,6 +154,7 @@ const REQUESTS: Req[] = [
   })),
   { name: "GET 10 KB target", raw: get("/" + "a".repeat(10_000)) },
   { name: "GET 64 KiB target (414)", raw: get("/" + "a".repeat(65_536)) },
+  { name: "HEAD with a field line too long (431, no page)", raw: get("/a.txt", { "X-Long": "a".repeat(70_000) }, "HEAD"), head: true },
   // Conditional requests.
   { name: "IMS = Last-Modified", raw: get("/a.txt", { "If-Modified-Since": LM }) },
   { name: "IMS later", raw: get("/a.txt", { "If-Modified-Since": LATER }) },
@@ -191,9 +192,9 @@ async function exchange(port: number, req: Req): Promise<Answer> {
 
 /**
  * Fields httpserver adds to CPython's responses on purpose, as documented extensions
- * (docs/deviations.md); removed from our head before the comparison. None yet.
+ * (docs/deviations.md, "Static files"); removed from our head before the comparison.
  */
-const EXTENSION_FIELDS: readonly string[] = [];
+const EXTENSION_FIELDS: readonly string[] = ["Accept-Ranges", "ETag"];
 
 /**
  * The bytes with only `Date`'s value and the runtime word of `Server` replaced, and the
@@ -298,6 +299,40 @@ interface Known {
 }
 
 const KNOWN: Known[] = [
+  {
+    name: "a 304 carries Last-Modified (and ETag)",
+    kind: "deliberate",
+    requests: ["IMS = Last-Modified", "IMS later", "IMS asctime", "IMS +0000", "IMS on index.html"],
+    why: "RFC 9110 §15.4.5: a 304 carries the validators and fields a 200 would; CPython sends only Server and Date (docs/deviations.md, Static files)",
+    ours: (_request, c) => c.text.replace(/\r\n\r\n$/, `\r\nLast-Modified: ${LM}\r\n\r\n`),
+    cpython: (c) => expect(c.text).toMatch(/^HTTP\/1\.0 304 Not Modified\r\nServer: [^\r]*\r\nDate: [^\r]*\r\n\r\n$/),
+  },
+  {
+    name: "If-None-Match is evaluated, and wins over If-Modified-Since",
+    kind: "deliberate",
+    requests: ["IMS with If-None-Match"],
+    why: "RFC 9110 §13.1.2, §13.2.2: If-None-Match: * matches the file, so 304; CPython ignores If-None-Match (and then If-Modified-Since) and sends 200 (docs/deviations.md, Static files)",
+    ours: () => response("304 Not Modified", [["Last-Modified", LM]], ""),
+    cpython: (c) => expect(c.text).toMatch(/^HTTP\/1\.0 200 OK\r\n/),
+  },
+  {
+    name: "Range is answered with 206",
+    kind: "deliberate",
+    requests: ["Range ignored"],
+    why: "RFC 9110 §14: httpserver serves byte ranges of files; CPython ignores Range (gh-86809) and sends the whole file (docs/deviations.md, Static files)",
+    ours: () =>
+      response(
+        "206 Partial Content",
+        [
+          ["Content-type", "text/plain"],
+          ["Content-Range", "bytes 0-1/8"],
+          ["Content-Length", "2"],
+          ["Last-Modified", LM],
+        ],
+        "he",
+      ),
+    cpython: (c) => expect(c.text).toMatch(/^HTTP\/1\.0 200 OK\r\n[\s\S]*\r\n\r\nhello a\n$/),
+  },
   {
     name: "listing title without query or fragment (gh-133889)",
     kind: "CPython 3.13.0 vs 3.15",

@@ -182,8 +182,17 @@ for (const rt of runtimes()) {
         expect(body.toString("utf8"), name).toBe(FILES[name]);
       }
       const raw = await request(srv.port, "/a.txt");
-      // The field names as CPython writes them, in its order.
-      expect(raw.headers.map(([k]) => k)).toEqual(["Server", "Date", "Content-type", "Content-Length", "Last-Modified"]);
+      // The field names as CPython writes them, in its order, with Accept-Ranges and ETag among
+      // them (docs/deviations.md, "Static files").
+      expect(raw.headers.map(([k]) => k)).toEqual([
+        "Server",
+        "Date",
+        "Content-type",
+        "Content-Length",
+        "Accept-Ranges",
+        "Last-Modified",
+        "ETag",
+      ]);
       expect(raw.header("Server")).toMatch(/^SimpleHTTP\/0\.6 \S+$/);
       expect(raw.header("Last-Modified")).toBe(MTIME.toUTCString());
     });
@@ -342,7 +351,7 @@ for (const rt of runtimes()) {
       expect((await request(srv.port, "/a.txt")).status).toBe(200);
     });
 
-    test("If-Modified-Since → 304 with only Server and Date; ignored with If-None-Match, for other zones, garbage, and older dates", async () => {
+    test("If-Modified-Since → 304 with the validators; not looked at with If-None-Match, for other zones, garbage, and older dates", async () => {
       const lm = MTIME.toUTCString();
       for (const ims of [
         lm,
@@ -352,14 +361,16 @@ for (const rt of runtimes()) {
       ]) {
         const res = await request(srv.port, "/a.txt", { headers: { "If-Modified-Since": ims } });
         expect(res.status, ims).toBe(304);
+        // CPython sends only Server and Date; a 304 carries the validators too (RFC 9110 §15.4.5).
         expect(
           res.headers.map(([k]) => k),
           ims,
-        ).toEqual(["Server", "Date"]);
+        ).toEqual(["Server", "Date", "Last-Modified", "ETag"]);
         expect(res.body.length).toBe(0);
       }
+      // If-None-Match decides alone (here: * matches, "nope" does not).
+      expect((await request(srv.port, "/a.txt", { headers: { "If-Modified-Since": lm, "If-None-Match": "*" } })).status).toBe(304);
       const cases: Record<string, string>[] = [
-        { "If-Modified-Since": lm, "If-None-Match": "*" },
         { "If-Modified-Since": lm, "If-None-Match": '"nope"' },
         { "If-Modified-Since": "Tue, 05 Mar 2024 07:07:08 +0100" },
         { "If-Modified-Since": "not a date" },
@@ -390,12 +401,12 @@ for (const rt of runtimes()) {
       }
     });
 
-    test("Range is not supported, as in CPython: 200 with the whole file", async () => {
+    test("Range is answered (CPython ignores it): 206 with the bytes asked for (tests/static.test.ts has the rest)", async () => {
       const res = await fetch(`${base}/a.txt`, { headers: { Range: "bytes=0-1" } });
-      expect(res.status).toBe(200);
-      expect(res.headers.get("Content-Range")).toBeNull();
-      expect(res.headers.get("Accept-Ranges")).toBeNull();
-      expect(await res.text()).toBe(FILES["a.txt"]);
+      expect(res.status).toBe(206);
+      expect(res.headers.get("Content-Range")).toBe(`bytes 0-1/${FILES["a.txt"].length}`);
+      expect(res.headers.get("Accept-Ranges")).toBe("bytes");
+      expect(await res.text()).toBe(FILES["a.txt"].slice(0, 2));
     });
 
     test("other methods get 501 Unsupported method", async () => {
@@ -537,18 +548,21 @@ for (const rt of runtimes()) {
       expect(viaFetch.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
     });
 
-    test("extraResponseHeaders are not sent on 301, 304, 404 or 501", async () => {
+    test("extraResponseHeaders are not sent on 301, 404 or 501; a 304 carries them as its 200 would", async () => {
       const responses = [
         await request(srv.port, "/sub"),
-        await request(srv.port, "/a.txt", { headers: { "If-Modified-Since": MTIME.toUTCString() } }),
         await request(srv.port, "/nope"),
         await request(srv.port, "/a.txt", { method: "POST" }),
       ];
-      expect(responses.map((r) => r.status)).toEqual([301, 304, 404, 501]);
+      expect(responses.map((r) => r.status)).toEqual([301, 404, 501]);
       for (const res of responses) {
         expect(res.header("X-Test1")).toBeUndefined();
         expect(res.header("Set-Cookie")).toBeUndefined();
       }
+      // RFC 9110 §15.4.5 (docs/deviations.md, "Static files"); CPython sends only Server and Date.
+      const notModified = await request(srv.port, "/a.txt", { headers: { "If-Modified-Since": MTIME.toUTCString() } });
+      expect(notModified.status).toBe(304);
+      expect(notModified.header("X-Test1")).toBe("test1");
     });
 
     test("defaultContentType for files whose type cannot be guessed; known types, listings and errors unchanged", async () => {

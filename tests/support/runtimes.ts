@@ -42,6 +42,11 @@ const BIN = {
 };
 const bin = (name: "bun" | "deno") => BIN[name];
 
+/** The pinned Bun or Deno executable (for fixtures only one of them can make, e.g. zstd data). */
+export function runtimeBinary(name: "bun" | "deno"): string {
+  return bin(name);
+}
+
 const bun: Runtime = {
   name: "bun",
   sysVersion: /^Bun\/1\.\d+\.\d+$/,

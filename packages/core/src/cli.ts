@@ -55,7 +55,8 @@ function describe(error: unknown): string {
  *   closes idle connections and lets requests in progress finish for up to `--shutdown-timeout`
  *   seconds (`HTTPServer.serverClose`); a second signal exits at once.
  * - `--headers-timeout`, `--keep-alive-timeout`, `--request-timeout`, `--send-timeout`,
- *   `--max-connections` and `--shutdown-timeout` set the server attributes of the same names.
+ *   `--max-connections` and `--shutdown-timeout` set the server attributes of the same names;
+ *   `--precompressed`, `--compress`, `--cors` and `--cache-control` the handler's.
  *
  * Source: docs/cpython.md §7; Python docs, "Command-line interface" of `http.server`.
  * @param platform the runtime (it is also registered with {@link definePlatform}).
@@ -92,6 +93,10 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   class Handler extends Base {
     override protocolVersion = options.protocol;
     override defaultContentType = options.contentType;
+    override precompressed = options.precompressed;
+    override compress = options.compress;
+    override cors = options.cors;
+    override cacheControl = options.cacheControl;
   }
   class Server extends ThreadingHTTPServer {
     override async finishRequest(request: Socket, clientAddress: Address): Promise<void> {

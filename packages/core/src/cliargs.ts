@@ -65,6 +65,14 @@ export interface CliOptions {
   maxConnections: number | null;
   /** `--shutdown-timeout SECONDS` (ours): `HTTPServer.shutdownTimeout`. Default 5. */
   shutdownTimeout: number;
+  /** `--precompressed` (ours): `SimpleHTTPRequestHandler.precompressed`. */
+  precompressed: boolean;
+  /** `--compress` (ours): `SimpleHTTPRequestHandler.compress`. */
+  compress: boolean;
+  /** `--cors` (ours): `SimpleHTTPRequestHandler.cors`. */
+  cors: boolean;
+  /** `--cache-control VALUE` (ours): `SimpleHTTPRequestHandler.cacheControl`; `null` when not given. */
+  cacheControl: string | null;
 }
 
 /** What {@link parseCliArgs} needs from the runtime. */
@@ -235,6 +243,18 @@ function count(text: string): number {
 }
 
 /**
+ * A field-value httpserver can send: no CR, LF or NUL, and ISO-8859-1 text.
+ * @throws {ArgumentTypeError} `invalid field value: 'text'`.
+ */
+function field(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d || c === 0x0a || c === 0 || c > 0xff) throw new ArgumentTypeError(`invalid field value: ${pyRepr(text)}`);
+  }
+  return text;
+}
+
+/**
  * Reads the TLS password file as CPython's `open(path, "r", encoding="utf-8").read().strip()`:
  * strict UTF-8 (a leading BOM is kept as U+FEFF, as the `utf-8` codec does), universal newlines
  * (`\r\n` and `\r` become `\n`), then `str.strip()`.
@@ -285,6 +305,19 @@ function buildParser(io: CliIO, prog: string): CliParser {
   });
   parser.add_argument("--cgi", { action: "store_true", help: "run as CGI server" });
   // httpserver's own options, after Python's.
+  parser.add_argument("--precompressed", {
+    action: "store_true",
+    help: "serve FILE.br, FILE.zst or FILE.gz in place of FILE to clients that accept that encoding",
+  });
+  parser.add_argument("--compress", {
+    action: "store_true",
+    help: "compress text files of 1 KiB or more with brotli or gzip as they are sent",
+  });
+  parser.add_argument("--cors", {
+    action: "store_true",
+    help: "allow requests from pages of any origin (CORS) and answer their preflight OPTIONS requests",
+  });
+  parser.add_argument("--cache-control", { metavar: "VALUE", type: field, help: "send Cache-Control: VALUE with files" });
   parser.add_argument("--headers-timeout", {
     metavar: "SECONDS",
     type: seconds,
@@ -346,6 +379,10 @@ interface Parsed {
   send_timeout: number;
   max_connections: number | null;
   shutdown_timeout: number;
+  precompressed: boolean;
+  compress: boolean;
+  cors: boolean;
+  cache_control: string | null;
   port: bigint | number;
 }
 
@@ -423,6 +460,10 @@ export function parseCliArgs(argv: readonly string[], io: CliIO, prog: string = 
         sendTimeout: args.send_timeout,
         maxConnections: args.max_connections ?? null,
         shutdownTimeout: args.shutdown_timeout,
+        precompressed: args.precompressed,
+        compress: args.compress,
+        cors: args.cors,
+        cacheControl: args.cache_control ?? null,
       },
       tlsPassword,
     };

@@ -85,6 +85,10 @@ export function runCase(fixture: Fixture, argv: string[]): Observed {
       sendTimeout: o.sendTimeout,
       maxConnections: o.maxConnections,
       shutdownTimeout: o.shutdownTimeout,
+      precompressed: o.precompressed,
+      compress: o.compress,
+      cors: o.cors,
+      cacheControl: o.cacheControl,
     },
   };
 }

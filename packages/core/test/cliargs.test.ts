@@ -95,6 +95,10 @@ describe("help and defaults", () => {
         sendTimeout: 60,
         maxConnections: null,
         shutdownTimeout: 5,
+        precompressed: false,
+        compress: false,
+        cors: false,
+        cacheControl: null,
       },
       tlsPassword: null,
     });
@@ -113,7 +117,9 @@ describe("help and defaults", () => {
       "usage: python -m http.server [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]\n" +
         "                             [--content-type CONTENT_TYPE] [--tls-cert PATH]\n" +
         "                             [--tls-key PATH] [--tls-password-file PATH]\n" +
-        "                             [-H HEADER] [--cgi] [--headers-timeout SECONDS]\n" +
+        "                             [-H HEADER] [--cgi] [--precompressed]\n" +
+        "                             [--compress] [--cors] [--cache-control VALUE]\n" +
+        "                             [--headers-timeout SECONDS]\n" +
         "                             [--keep-alive-timeout SECONDS]\n" +
         "                             [--request-timeout SECONDS]\n" +
         "                             [--send-timeout SECONDS] [--max-connections N]\n" +

@@ -12,7 +12,8 @@ import { outOfDescriptors } from "../python/oserror.js";
 import { decodeBase64Lenient } from "../python/base64.js";
 import { joinPath, unquote, urlCollapsePath } from "../python/urls.js";
 import { ConnectionClosedError, asError } from "./errors.js";
-import { type ReadableSource, SimpleHTTPRequestHandler, statOrNull } from "./simple.js";
+import { SimpleHTTPRequestHandler, statOrNull } from "./simple.js";
+import type { ReadableSource } from "./sources.js";
 
 /** Bytes of a script's standard error logged per request; the rest is counted, not logged. */
 const STDERR_LOG_LIMIT = 64 * 1024;

@@ -25,12 +25,7 @@ export {
   type SSLErrorReason,
   type TLSPassword,
 } from "./https.js";
-export {
-  BytesIO,
-  FileSource,
-  SimpleHTTPRequestHandler,
-  statOrNull,
-  type ReadableSource,
-  type SimpleHTTPRequestHandlerOptions,
-} from "./simple.js";
+export { SimpleHTTPRequestHandler, statOrNull, type SimpleHTTPRequestHandlerOptions } from "./simple.js";
+export { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.js";
+export { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.js";
 export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.js";

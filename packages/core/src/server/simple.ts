@@ -3,8 +3,12 @@
  * @module
  */
 
-import { utf8Encode } from "../http/chars.js";
-import type { Address, FileHandle, FileStat, FileSystem, Socket } from "../platform/types.js";
+import { type Validators, evaluatePreconditions, formatEntityTag, ifRangeMatches } from "../http/conditional.js";
+import { protocolVersionNumber } from "../http/framing.js";
+import { chooseEncoding } from "../http/negotiation.js";
+import { type RangeOutcome, contentRange, evaluateRange, unsatisfiedRange } from "../http/ranges.js";
+import type { Address, ContentCoding, FileHandle, FileStat, FileSystem, Socket } from "../platform/types.js";
+import { fsencode } from "../python/codecs.js";
 import { parseHTTPDate } from "../python/dates.js";
 import { DEFAULT_EXTENSIONS_MAP, guessType } from "../python/mimetypes.js";
 import { outOfDescriptors } from "../python/oserror.js";
@@ -12,66 +16,8 @@ import { htmlEscape } from "../python/pyformat.js";
 import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "../python/urls.js";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
 import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.js";
-
-/** Something `copyfile` can copy from: an open file or an in-memory page. */
-export interface ReadableSource {
-  /** Reads up to `size` bytes; an empty array at the end. */
-  read(size: number): Promise<Uint8Array>;
-  /** Releases the source. */
-  close(): Promise<void>;
-}
-
-/** Bytes in memory as a {@link ReadableSource} (Python's `io.BytesIO` as `list_directory` uses it). */
-export class BytesIO implements ReadableSource {
-  #data: Uint8Array;
-  #pos = 0;
-  constructor(data: Uint8Array) {
-    this.#data = data;
-  }
-  /** Total size in bytes. */
-  get length(): number {
-    return this.#data.length;
-  }
-  async read(size: number): Promise<Uint8Array> {
-    const out = this.#data.subarray(this.#pos, Math.min(this.#data.length, this.#pos + size));
-    this.#pos += out.length;
-    return out;
-  }
-  async close(): Promise<void> {}
-}
-
-/**
- * An open file read from the start up to the size its `stat` gave (the size sent as
- * `Content-Length`), so that a file growing while it is sent never overruns it.
- */
-export class FileSource implements ReadableSource {
-  readonly #handle: FileHandle;
-  /** The file's `stat`, made before it was opened (the size and time sent). */
-  readonly stat: FileStat;
-  #pos = 0;
-  constructor(handle: FileHandle, stat: FileStat) {
-    this.#handle = handle;
-    this.stat = stat;
-  }
-  /**
-   * Reads up to `size` bytes; an empty array once the size the file had at open time is reached.
-   * @throws Error when the file ends before that size (it was truncated while being sent): the
-   *   `Content-Length` sent can no longer be met, and an early end must not pass for the end.
-   */
-  async read(size: number): Promise<Uint8Array> {
-    const want = Math.min(size, this.stat.size - this.#pos);
-    if (want <= 0) return new Uint8Array(0);
-    const bytes = await this.#handle.read(this.#pos, want);
-    this.#pos += bytes.length;
-    if (bytes.length < want) {
-      throw new Error(`file shrank while being sent: ended after ${this.#pos} of ${this.stat.size} bytes`);
-    }
-    return bytes;
-  }
-  close(): Promise<void> {
-    return this.#handle.close();
-  }
-}
+import { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.js";
+import { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.js";
 
 /** Options of a {@link SimpleHTTPRequestHandler} (Python's keyword-only arguments). */
 export interface SimpleHTTPRequestHandlerOptions {
@@ -87,10 +33,29 @@ const COPY_CHUNK = 256 * 1024;
 /** Seconds a client is asked to wait (`Retry-After`) when no file descriptor is left. */
 const RETRY_AFTER_SECONDS = "1";
 
+/** A file's representation chosen for a request: the file itself or a variant, and its coding. */
+interface Representation {
+  path: string;
+  stat: FileStat;
+  /** The content coding of the bytes sent, `null` for none. */
+  coding: ContentCoding | null;
+  /** Compressed as it is sent (then `stat` is the file's, and the length is not known). */
+  onTheFly: boolean;
+}
+
 /**
  * Serves files from {@link directory} and below, mapping the URL path onto the file system, with
  * directory listings and `If-Modified-Since` (Python's `http.server.SimpleHTTPRequestHandler`,
- * 3.15). `doGET` and `doHEAD` are implemented; other methods get 501.
+ * 3.15). `doGET` and `doHEAD` are implemented; other methods get 501 (`OPTIONS` too unless
+ * {@link cors} is on).
+ *
+ * Beyond Python, as browsers and static servers expect (docs/deviations.md, "Static files"):
+ * byte ranges (RFC 9110 §14) and entity tags with conditional requests (§13) on files, on by
+ * default; precompressed variants ({@link precompressed}), compression as files are sent
+ * ({@link compress}), CORS ({@link cors}) and `Cache-Control` ({@link cacheControl}), off by
+ * default. A request without `Range`, `If-Range`, `If-None-Match`, `If-Match` or
+ * `If-Unmodified-Since` gets Python's status and body; its file responses carry `Accept-Ranges`
+ * and `ETag` besides.
  *
  * No request can reach outside {@link directory} through its path (`..`, encoded or not, is
  * resolved lexically); symbolic links inside the directory are followed, as in Python.
@@ -109,6 +74,40 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   directory: string;
   /** Fields added to 200 responses, or `null` (Python's `extra_response_headers`). */
   extraResponseHeaders: (readonly [string, string])[] | null;
+  /**
+   * Answer `Range` requests for files (RFC 9110 §14): 206 with one range or a
+   * `multipart/byteranges` body, 416 when none is satisfiable, `Accept-Ranges: bytes` on files.
+   * Default `true`. Not in Python.
+   */
+  acceptRanges = true;
+  /** Most ranges one request may ask for; more get the whole file (200). Default 100. */
+  maxRanges = 100;
+  /**
+   * Most ranges of one request that may overlap or touch another; more get the whole file (200),
+   * as do ranges adding up to more than the file. Default 2.
+   */
+  maxRangeOverlaps = 2;
+  /**
+   * Serve `foo.js.br`, `foo.js.zst` or `foo.js.gz`, when one lies beside `foo.js`, to a client
+   * whose `Accept-Encoding` takes it, with `Content-Encoding` and `foo.js`'s type; every file
+   * response then carries `Vary: Accept-Encoding`. Default `false`. Not in Python.
+   */
+  precompressed = false;
+  /**
+   * Compress files of a compressible type (text, JSON, JavaScript, SVG, XML, WebAssembly) of
+   * 1 KiB or more as they are sent, with brotli or gzip as the client accepts: chunked on
+   * HTTP/1.1, delimited by closing the connection on HTTP/1.0. Never for a `Range` request.
+   * Default `false`. Not in Python.
+   */
+  compress = false;
+  /**
+   * Cross-origin access (the Fetch standard's CORS protocol): `Access-Control-Allow-Origin: *` on
+   * every response, and `OPTIONS` preflight requests answered with 204. Default `false`. Not in
+   * Python.
+   */
+  cors = false;
+  /** A `Cache-Control` field-value for file responses (e.g. `"no-cache"`), or `null`. Not in Python. */
+  cacheControl: string | null = null;
 
   /**
    * @param options `directory` (default: the current directory) and `extraResponseHeaders`.
@@ -148,10 +147,35 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   }
 
   /**
+   * With {@link cors}: answers a preflight request with `204 No Content`, allowing `GET`, `HEAD`
+   * and `OPTIONS`, the request fields the client asks for, and caching the answer for a day.
+   * Without it there is no `doOPTIONS` (`undefined`), so `OPTIONS` gets Python's 501.
+   */
+  get doOPTIONS(): (() => void) | undefined {
+    return this.cors ? this.#preflight : undefined;
+  }
+
+  readonly #preflight = (): void => {
+    this.sendResponse(204);
+    this.sendHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    const asked = this.headers.get("Access-Control-Request-Headers");
+    if (asked !== undefined) this.sendHeader("Access-Control-Allow-Headers", asked);
+    this.sendHeader("Access-Control-Max-Age", "86400");
+    this.endHeaders();
+  };
+
+  /** Python's `send_response`; with {@link cors}, followed by `Access-Control-Allow-Origin: *`. */
+  override sendResponse(code: number, message?: string | null): void {
+    super.sendResponse(code, message);
+    if (this.cors) this.sendHeader("Access-Control-Allow-Origin", "*");
+  }
+
+  /**
    * Sends the status and fields for GET and HEAD and returns the body to copy, or `null` when
    * the answer is complete already: 301 to add a slash to a directory (its `Location` made safe by
    * {@link redirectPath}), 304, 404 (Python's `send_head`); 503 with `Retry-After: 1` when the
    * file cannot be opened because no descriptor is left (`EMFILE`, `ENFILE`; Python answers 404).
+   * For a file, also 206, 412 and 416 (see {@link sendFile}).
    */
   async sendHead(): Promise<ReadableSource | null> {
     let path = this.translatePath(this.path);
@@ -197,35 +221,165 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       this.sendError(404, "File not found");
       return null;
     }
+    return this.sendFile(path, stat, ctype);
+  }
+
+  /**
+   * Sends the head for the regular file at `path` and returns its body. In order: the
+   * representation (a precompressed variant, or compression as it is sent, by `Accept-Encoding`;
+   * 406 if the client takes none), the preconditions (RFC 9110 §13.2.2: 412, or 304 with the
+   * fields a 200 would carry, no body), then `Range` (206, 416, or the whole file when it is
+   * invalid, over a limit or `If-Range` does not match), else 200.
+   */
+  async sendFile(path: string, stat: FileStat, ctype: string): Promise<ReadableSource | null> {
+    const vary = this.precompressed || (this.compress && isCompressible(ctype) && stat.size >= COMPRESS_MIN_BYTES);
+    const rep = vary ? await this.#negotiate(path, stat, ctype) : { path, stat, coding: null, onTheFly: false };
+    if (rep === null) {
+      this.sendError(406, null, null, [["Vary", "Accept-Encoding"]]);
+      return null;
+    }
     let handle: FileHandle;
     try {
-      handle = await fs.open(path);
+      handle = await this.server.platform.fs.open(rep.path);
     } catch (error) {
       if (outOfDescriptors(error)) this.#sendOutOfDescriptors();
       else this.sendError(404, "File not found");
       return null;
     }
     try {
-      if (this.headers.has("If-Modified-Since") && !this.headers.has("If-None-Match")) {
-        const ims = parseHTTPDate(this.headers.get("If-Modified-Since")!);
-        if (ims !== null && Math.floor(stat.mtimeMs / 1000) <= ims) {
-          this.sendResponse(304);
-          this.endHeaders();
-          await handle.close();
+      const validators: Validators = {
+        etag: entityTag(rep.stat, rep.coding, rep.onTheFly),
+        lastModified: Math.floor(rep.stat.mtimeMs / 1000),
+      };
+      /** The fields every answer about this representation carries (RFC 9110 §15.4.5 for 304). */
+      const common = (): void => {
+        this.sendHeader("Last-Modified", this.dateTimeString(rep.stat.mtimeMs / 1000));
+        this.sendHeader("ETag", formatEntityTag(validators.etag!));
+        if (vary) this.sendHeader("Vary", "Accept-Encoding");
+        if (this.cacheControl !== null) this.sendHeader("Cache-Control", this.cacheControl);
+        this.#sendExtraResponseHeaders();
+      };
+      const h = this.headers;
+      const condition = evaluatePreconditions(
+        this.command!,
+        {
+          ifMatch: h.get("If-Match") ?? null,
+          ifNoneMatch: h.get("If-None-Match") ?? null,
+          ifModifiedSince: h.get("If-Modified-Since") ?? null,
+          ifUnmodifiedSince: h.get("If-Unmodified-Since") ?? null,
+        },
+        validators,
+        parseHTTPDate,
+      );
+      if (condition !== "proceed") {
+        await handle.close();
+        if (condition === "failed") {
+          this.sendError(412);
           return null;
         }
+        this.sendResponse(304);
+        common();
+        this.endHeaders();
+        return null;
+      }
+      const range = this.#range(rep, ctype, validators);
+      if (range?.type === "unsatisfiable") {
+        await handle.close();
+        this.sendError(416, null, null, [["Content-Range", unsatisfiedRange(rep.stat.size)]]);
+        return null;
+      }
+      if (range?.type === "single" || range?.type === "multipart") {
+        this.sendResponse(206);
+        if (range.type === "single") {
+          this.sendHeader("Content-type", ctype);
+          this.sendHeader("Content-Range", contentRange(range.range, rep.stat.size));
+          this.sendHeader("Content-Length", String(range.range.last - range.range.first + 1));
+        } else {
+          this.sendHeader("Content-Type", `multipart/byteranges; boundary=${range.boundary}`);
+          this.sendHeader("Content-Length", String(range.contentLength));
+        }
+        if (rep.coding !== null) this.sendHeader("Content-Encoding", rep.coding);
+        this.sendHeader("Accept-Ranges", "bytes");
+        common();
+        this.endHeaders();
+        return range.type === "single"
+          ? new FileSource(handle, rep.stat, range.range.first, range.range.last)
+          : new MultipartSource(handle, rep.stat, range.parts, range.closing);
       }
       this.sendResponse(200);
       this.sendHeader("Content-type", ctype);
-      this.sendHeader("Content-Length", String(stat.size));
-      this.sendHeader("Last-Modified", this.dateTimeString(stat.mtimeMs / 1000));
-      this.#sendExtraResponseHeaders();
+      if (rep.onTheFly) return this.#sendCompressed(handle, rep, common);
+      this.sendHeader("Content-Length", String(rep.stat.size));
+      if (rep.coding !== null) this.sendHeader("Content-Encoding", rep.coding);
+      if (this.acceptRanges) this.sendHeader("Accept-Ranges", "bytes");
+      common();
       this.endHeaders();
-      return new FileSource(handle, stat);
+      return new FileSource(handle, rep.stat);
     } catch (error) {
       await handle.close();
       throw error;
     }
+  }
+
+  /**
+   * The representation to send by `Accept-Encoding` (RFC 9110 §12.5.3): a precompressed variant
+   * that exists, compression as it is sent, or the file itself; `null` when the client refuses
+   * them all (`identity;q=0` and no coding it takes).
+   */
+  async #negotiate(path: string, stat: FileStat, ctype: string): Promise<Representation | null> {
+    const accept = this.headers.get("Accept-Encoding") ?? null;
+    const identity: Representation = { path, stat, coding: null, onTheFly: false };
+    if (accept === null) return identity;
+    const options: Representation[] = [];
+    if (this.precompressed) {
+      for (const { coding, suffix } of PRECOMPRESSED) {
+        const variant = await statOrNull(this.server.platform.fs, path + suffix);
+        if (variant?.isFile) options.push({ path: path + suffix, stat: variant, coding, onTheFly: false });
+      }
+    }
+    if (this.compress && isCompressible(ctype) && stat.size >= COMPRESS_MIN_BYTES && !this.headers.has("Range")) {
+      const supported = this.server.platform.compressionCodings;
+      for (const coding of ON_THE_FLY) {
+        if (supported.includes(coding) && !options.some((o) => o.coding === coding)) options.push({ ...identity, coding, onTheFly: true });
+      }
+    }
+    const chosen = chooseEncoding(
+      accept,
+      options.map((o) => o.coding!),
+    );
+    if (chosen === null) return null;
+    return options.find((o) => o.coding === chosen) ?? identity;
+  }
+
+  /** The `Range` outcome for a GET or HEAD of `rep`, or `null` to send the whole file. */
+  #range(rep: Representation, ctype: string, validators: Validators): RangeOutcome | null {
+    if (!this.acceptRanges || rep.onTheFly) return null;
+    const field = this.headers.get("Range");
+    if (field === undefined || (this.command !== "GET" && this.command !== "HEAD")) return null;
+    const ifRange = this.headers.get("If-Range");
+    if (ifRange !== undefined && !ifRangeMatches(ifRange, validators, parseHTTPDate)) return null;
+    const boundary = Array.from(this.server.platform.randomBytes(12), (b) => b.toString(16).padStart(2, "0")).join("");
+    const outcome = evaluateRange(field, rep.stat.size, { maxRanges: this.maxRanges, maxOverlaps: this.maxRangeOverlaps }, ctype, boundary);
+    return outcome.type === "whole" ? null : outcome;
+  }
+
+  /**
+   * Finishes a 200 whose body is compressed as it is sent: no `Content-Length` (not known yet), so
+   * chunked when both sides speak HTTP/1.1, else delimited by closing the connection.
+   */
+  #sendCompressed(handle: FileHandle, rep: Representation, common: () => void): ReadableSource {
+    const coding = rep.coding!;
+    const [major, minor] = protocolVersionNumber(this.protocolVersion);
+    const [reqMajor, reqMinor] = protocolVersionNumber(this.requestVersion);
+    const chunked = (major > 1 || (major === 1 && minor >= 1)) && (reqMajor > 1 || (reqMajor === 1 && reqMinor >= 1));
+    this.sendHeader("Content-Encoding", coding);
+    if (chunked) this.sendHeader("Transfer-Encoding", "chunked");
+    else this.closeConnection = true;
+    common();
+    this.endHeaders();
+    const platform = this.server.platform;
+    const source = new CompressedSource(new FileSource(handle, rep.stat), (input) => platform.compress(coding, input, rep.stat.size));
+    return chunked ? new ChunkedSource(source) : source;
   }
 
   /** 503: no descriptor left to open a file or list a directory; worth retrying shortly. */
@@ -283,7 +437,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       lines.push(`<li><a href="${quote(linkname)}">${htmlEscape(displayname, false)}</a></li>`);
     }
     lines.push("</ul>\n<hr>\n</body>\n</html>\n");
-    const encoded = utf8Encode(lines.join("\n"));
+    // Names that are not UTF-8 go back to their bytes (Python's `surrogateescape`).
+    const encoded = fsencode(lines.join("\n"));
     this.sendResponse(200);
     this.sendHeader("Content-type", "text/html; charset=utf-8");
     this.sendHeader("Content-Length", String(encoded.length));
