@@ -6,6 +6,8 @@
 //                own server (node:http, Bun.serve, Deno.serve), a raw-TCP fixed reply and CPython
 //   small/large  `httpserver -p HTTP/1.1` serving 1 KiB / 4 MiB, against sirv-cli, http-server,
 //                serve, CPython's http.server and nginx
+//   range        64 KiB from the middle of the 4 MiB file (`Range`, 206), against sirv-cli and nginx
+//   revalidate   the 1 KiB file with its own `ETag` in `If-None-Match` (304), against the same
 //   listing      the same servers listing a directory of 1,000 files
 //   connections  our RSS with 1,000 idle keep-alive connections, and while a 1 GiB file goes
 //                to a client reading 1 MiB/s
@@ -69,6 +71,17 @@ async function staticPeers(path, { listing = false } = {}) {
   return peers;
 }
 
+/**
+ * The peers that answer Range and conditional requests as browsers use them: sirv-cli (with
+ * `--etag` for revalidation: without it, it sends no validator and ignores If-Modified-Since) and
+ * nginx.
+ */
+async function rangePeers(path, sirvArgs = []) {
+  const peers = [{ key: "sirv", spec: await S.sirv(docroot.root, path, sirvArgs) }];
+  if (tools.nginx) peers.push({ key: "nginx", spec: await S.nginx(tools.nginx, docroot.root, path, workdir) });
+  return peers;
+}
+
 const ours = (make) => opts.runtimes.map((rt) => ({ key: `ours:${rt}`, spec: make(rt) }));
 const GROUPS = {
   hello: async () => ({
@@ -90,6 +103,22 @@ const GROUPS = {
     path: FILES.large.path,
     bytesPerRequest: FILES.large.size,
     specs: [...ours((rt) => S.oursStatic(rt, docroot.root, FILES.large.path)), ...(await staticPeers(FILES.large.path))],
+  }),
+  range: async () => ({
+    path: FILES.large.path,
+    request: async () => ({ headers: ["Range: bytes=1048576-1114111"], status: 206 }),
+    specs: [...ours((rt) => S.oursStatic(rt, docroot.root, FILES.large.path)), ...(await rangePeers(FILES.large.path))],
+  }),
+  // Each server's own validator: its ETag (If-None-Match), else its Last-Modified.
+  revalidate: async () => ({
+    path: FILES.small.path,
+    request: async (url) => {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      const etag = res.headers.get("etag");
+      return { headers: [etag ? `If-None-Match: ${etag}` : `If-Modified-Since: ${res.headers.get("last-modified")}`], status: 304 };
+    },
+    specs: [...ours((rt) => S.oursStatic(rt, docroot.root, FILES.small.path)), ...(await rangePeers(FILES.small.path, ["--etag"]))],
   }),
   // 8 connections: at 64 the slowest peers finish no listing within a trial.
   listing: async () => ({

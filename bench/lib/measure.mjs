@@ -13,10 +13,12 @@ export function median(values) {
 }
 
 /**
- * Measures `group`: `{ path, specs: [{ key, spec }], bytesPerRequest?, connections? }` with wrk
- * (64 connections unless `connections` says otherwise).
- * Resolves with `{ [key]: { name, values: number[], errors, non2xx } }`, values per round in
- * req/s, or MiB/s when `bytesPerRequest` is given. A server that fails to start is reported
+ * Measures `group`: `{ path, specs: [{ key, spec }], bytesPerRequest?, connections?, request? }`
+ * with wrk (64 connections unless `connections` says otherwise). `request(url)` resolves with the
+ * request fields for a server once it runs (`{ headers: ["Range: …"], status: 206 }`); one
+ * request is made first, and a server answering another status gets `note` and is still measured.
+ * Resolves with `{ [key]: { name, values: number[], errors, non2xx, note? } }`, values per round
+ * in req/s, or MiB/s when `bytesPerRequest` is given. A server that fails to start is reported
  * and left out.
  */
 export async function measureGroup(group, { wrk, rounds, duration, warmup, log }) {
@@ -35,12 +37,27 @@ export async function measureGroup(group, { wrk, rounds, duration, warmup, log }
       }
     }
     const scale = group.bytesPerRequest ? group.bytesPerRequest / 2 ** 20 : 1;
-    for (const { server } of running) await runWrk(wrk, server.url(group.path), { seconds: warmup, connections });
+    for (const entry of running) {
+      entry.headers = [];
+      if (group.request === undefined) continue;
+      const url = entry.server.url(group.path);
+      const { headers, status } = await group.request(url);
+      entry.headers = headers;
+      const res = await fetch(url, {
+        headers: Object.fromEntries(headers.map((h) => [h.slice(0, h.indexOf(":")), h.slice(h.indexOf(":") + 1).trim()])),
+      });
+      await res.arrayBuffer();
+      if (res.status !== status) {
+        results[entry.key].note = `answers ${res.status}, not ${status}`;
+        log(`  ${entry.server.name}: ${results[entry.key].note}`);
+      }
+    }
+    for (const { server, headers } of running) await runWrk(wrk, server.url(group.path), { seconds: warmup, connections, headers });
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? running : [...running].reverse();
       const line = [];
-      for (const { key, server } of order) {
-        const r = await runWrk(wrk, server.url(group.path), { seconds: duration, connections });
+      for (const { key, server, headers } of order) {
+        const r = await runWrk(wrk, server.url(group.path), { seconds: duration, connections, headers });
         const result = results[key];
         result.values.push(r.rps * scale);
         result.errors += r.errors;

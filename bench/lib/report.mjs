@@ -24,6 +24,8 @@ const CASE_TITLES = {
   hello: ["hello, 13 B (logging off)", "req/s"],
   small: ["static 1 KiB (logging on)", "req/s"],
   large: ["static 4 MiB (logging on)", "MiB/s"],
+  range: ["64 KiB range of 4 MiB (206)", "req/s"],
+  revalidate: ["revalidation of 1 KiB (304)", "req/s"],
   listing: ["listing, 1,000 files", "req/s"],
 };
 
@@ -56,9 +58,11 @@ export function runtimeTable(runtime, title, results, memory, { slowSeconds }) {
       }
       row([
         first ? caseTitle : "",
-        first ? `${fmt(median(ours.values))} ${unit}${ours.errors || ours.non2xx ? " (!)" : ""}` : "",
+        first ? `${fmt(median(ours.values))} ${unit}${ours.errors || ours.non2xx ? " (!)" : ""}${ours.note ? ` (${ours.note})` : ""}` : "",
         peer.name,
-        peer.failed ? "not started" : `${fmt(median(peer.values))} ${unit}${peer.errors || peer.non2xx ? " (!)" : ""}`,
+        peer.failed
+          ? "not started"
+          : `${fmt(median(peer.values))} ${unit}${peer.errors || peer.non2xx ? " (!)" : ""}${peer.note ? ` (${peer.note})` : ""}`,
         peer.failed ? "–" : times(r),
         target,
       ]);

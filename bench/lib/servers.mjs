@@ -71,13 +71,13 @@ export function oursStatic(runtime, docroot, path) {
   };
 }
 
-/** `sirv DIR` (production mode, its default logging). */
-export async function sirv(docroot, path) {
+/** `sirv DIR` (production mode, its default logging), with `extra` arguments (`--etag`). */
+export async function sirv(docroot, path, extra = []) {
   const port = await freePort();
   return {
-    name: "sirv-cli",
+    name: extra.length > 0 ? `sirv-cli ${extra.join(" ")}` : "sirv-cli",
     cmd: BINS.node,
-    args: [packageBin("sirv-cli", "sirv"), docroot, "--host", "127.0.0.1", "--port", String(port)],
+    args: [packageBin("sirv-cli", "sirv"), docroot, "--host", "127.0.0.1", "--port", String(port), ...extra],
     env: { HOST: "127.0.0.1", PORT: String(port) },
     port,
     path,

@@ -8,13 +8,13 @@ function parseCount(text) {
 }
 
 /**
- * Runs `wrk -t1 -c<connections> -d<seconds>s <url>` and resolves with `{ rps, requests,
- * errors, non2xx }`: requests per second over the run, socket errors (connect, read, write,
- * timeout) and responses that were not 2xx/3xx.
+ * Runs `wrk -t1 -c<connections> -d<seconds>s [-H <header>…] <url>` and resolves with `{ rps,
+ * requests, errors, non2xx }`: requests per second over the run, socket errors (connect, read,
+ * write, timeout) and responses that were not 2xx/3xx.
  */
-export function runWrk(wrk, url, { seconds, connections = 64 }) {
+export function runWrk(wrk, url, { seconds, connections = 64, headers = [] }) {
   return new Promise((resolve, reject) => {
-    const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", url];
+    const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", ...headers.flatMap((h) => ["-H", h]), url];
     const child = spawn(wrk, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (s) => (out += s));
