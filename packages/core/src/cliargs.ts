@@ -15,9 +15,10 @@
  * @module
  */
 import { ArgumentParser, ArgumentTypeError, HelpFormatter, type HelpFormatterOptions } from "argparse";
-import { utf8DecodeStrict } from "./http/chars.js";
-import { pyRepr } from "./http/repr.js";
-import { osErrorText } from "./python/oserror.js";
+import { utf8DecodeStrict } from "./http/chars.ts";
+import { pyRepr } from "./http/repr.ts";
+import { osErrorText } from "./python/oserror.ts";
+import { VERSION } from "./version.ts";
 
 /** The command line's settings once parsed and checked. */
 export interface CliOptions {
@@ -143,6 +144,11 @@ class CliParser extends ArgumentParser {
 
   override print_usage(): void {
     this.io.stdout(this.format_usage());
+  }
+
+  /** Where argparse writes `--version` (to `process.stdout` otherwise). */
+  _print_message(message: string): void {
+    if (message) this.io.stdout(message);
   }
 
   override exit(status = 0, message?: string): never {
@@ -305,6 +311,7 @@ function buildParser(io: CliIO, prog: string): CliParser {
   });
   parser.add_argument("--cgi", { action: "store_true", help: "run as CGI server" });
   // httpserver's own options, after Python's.
+  parser.add_argument("--version", { action: "version", version: `%(prog)s ${VERSION}` });
   parser.add_argument("--precompressed", {
     action: "store_true",
     help: "serve FILE.br, FILE.zst or FILE.gz in place of FILE to clients that accept that encoding",

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CPYTHON_VERSION, python } from "./python.js";
 import { parseCliArgs, type CliIO } from "../src/cliargs.js";
+import { VERSION } from "../src/version.js";
 import { expectedOf, fixtureIO, fsError, runCase, usageOf, type Fixture } from "./cliargs-cases.js";
 
 const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "cpython-cli");
@@ -117,7 +118,7 @@ describe("help and defaults", () => {
       "usage: python -m http.server [-h] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]\n" +
         "                             [--content-type CONTENT_TYPE] [--tls-cert PATH]\n" +
         "                             [--tls-key PATH] [--tls-password-file PATH]\n" +
-        "                             [-H HEADER] [--cgi] [--precompressed]\n" +
+        "                             [-H HEADER] [--cgi] [--version] [--precompressed]\n" +
         "                             [--compress] [--cors] [--cache-control VALUE]\n" +
         "                             [--headers-timeout SECONDS]\n" +
         "                             [--keep-alive-timeout SECONDS]\n" +
@@ -361,5 +362,25 @@ describe("the fixture", () => {
     expect(fresh.cases).toEqual(fixture.cases);
     expect(fresh.errno).toEqual(fixture.errno);
     expect(fresh.files).toEqual(fixture.files);
+  });
+});
+
+describe("--version", () => {
+  it("is the version of every package manifest (package.json, deno.json)", () => {
+    const manifests = [
+      "core/package.json",
+      "node/package.json",
+      "bun/package.json",
+      "deno/package.json",
+      "core/deno.json",
+      "deno/deno.json",
+    ];
+    for (const manifest of manifests) {
+      const { version } = JSON.parse(readFileSync(join(FIXTURE_DIR, "..", "..", "..", "..", manifest), "utf8")) as { version: string };
+      expect(version, manifest).toBe(VERSION);
+    }
+    const io = fixtureIO(fixture);
+    expect(parseCliArgs(["--version"], io)).toEqual({ exitCode: 0 });
+    expect(io.out).toBe(`httpserver ${VERSION}\n`);
   });
 });
