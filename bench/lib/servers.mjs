@@ -7,7 +7,7 @@ import { ROOT, SERVERS } from "./paths.mjs";
 import { packageBin, runtimeBinaries } from "./setup.mjs";
 
 const BINS = runtimeBinaries();
-const DENO_CONFIG = join(ROOT, "packages/deno/deno.json");
+const DENO_CONFIG = join(ROOT, "deno.json");
 
 /** Display names of the runtimes. */
 export const RUNTIME_NAMES = { node: "Node", bun: "Bun", deno: "Deno" };

@@ -53,12 +53,13 @@ const bun: Runtime = {
   command: (file, args) => ({ cmd: bin("bun"), args: [file, ...args], env: { HTTPSERVER_ADAPTER: "bun" } }),
 };
 
-const DENO_CONFIG = fileURLToPath(new URL("../../packages/deno/deno.json", import.meta.url));
+const DENO_CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
 
 const deno: Runtime = {
   name: "deno",
   sysVersion: /^Deno\/2\.\d+\.\d+$/,
-  // The adapter's own deno.json (sloppy imports for the core's `.js` specifiers), all permissions.
+  // The workspace's deno.json (the core and the adapter by name, whatever the working
+  // directory), all permissions.
   command: (file, args) => ({
     cmd: bin("deno"),
     args: ["run", "-A", "--config", DENO_CONFIG, file, ...args],

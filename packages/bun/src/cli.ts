@@ -4,7 +4,7 @@
  * @module
  */
 import { main } from "@httpserver/core/cli";
-import { bunPlatform } from "./platform.js";
+import { bunPlatform } from "./platform.ts";
 
 const code = await main(process.argv.slice(2), bunPlatform);
 process.exit(code);

@@ -8,9 +8,9 @@
  * @module
  */
 import { definePlatform } from "@httpserver/core";
-import { bunPlatform } from "./platform.js";
+import { bunPlatform } from "./platform.ts";
 
 definePlatform(bunPlatform);
 
 export * from "@httpserver/core";
-export { bunPlatform } from "./platform.js";
+export { bunPlatform } from "./platform.ts";

@@ -4,12 +4,12 @@
  * @module
  */
 
-import { parseCliArgs } from "./cliargs.js";
-import { type Address, type Platform, type Socket, definePlatform } from "./platform/types.js";
-import { SSLError, ThreadingHTTPSServer } from "./server/https.js";
-import { ThreadingHTTPServer } from "./server/server.js";
-import { CGIHTTPRequestHandler, warnCGIDeprecated } from "./server/cgi.js";
-import { SimpleHTTPRequestHandler } from "./server/simple.js";
+import { parseCliArgs } from "./cliargs.ts";
+import { type Address, type Platform, type Socket, definePlatform } from "./platform/types.ts";
+import { SSLError, ThreadingHTTPSServer } from "./server/https.ts";
+import { ThreadingHTTPServer } from "./server/server.ts";
+import { CGIHTTPRequestHandler, warnCGIDeprecated } from "./server/cgi.ts";
+import { SimpleHTTPRequestHandler } from "./server/simple.ts";
 
 /** Errno numbers of the errors a bind or directory check reports (Linux values). */
 const ERRNO: Record<string, [number, string]> = {

@@ -4,7 +4,7 @@
  * @module
  */
 import { main } from "@httpserver/core/cli";
-import { nodePlatform } from "./platform.js";
+import { nodePlatform } from "./platform.ts";
 
 const code = await main(process.argv.slice(2), nodePlatform);
 // Connections still open do not keep the process alive (Python's daemon threads).

@@ -8,9 +8,9 @@
  * @module
  */
 import { definePlatform } from "@httpserver/core";
-import { nodePlatform } from "./platform.js";
+import { nodePlatform } from "./platform.ts";
 
 definePlatform(nodePlatform);
 
 export * from "@httpserver/core";
-export { nodePlatform } from "./platform.js";
+export { nodePlatform } from "./platform.ts";

@@ -10,8 +10,8 @@ import * as net from "node:net";
 import * as stream from "node:stream";
 import * as tls from "node:tls";
 import * as zlib from "node:zlib";
-import { nodeFileSystem } from "./fs.js";
-import { processServices } from "./process.js";
+import { nodeFileSystem } from "./fs.ts";
+import { processServices } from "./process.ts";
 import {
   type Address,
   type ListenOptions,

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { type ChunkedLimits, ChunkedDecoder } from "./chunked.js";
-import { ProtocolError } from "./errors.js";
-import { type DataEvent, type EndOfMessageEvent, NEED_DATA, NO_TRAILERS, type RequestEvent } from "./events.js";
-import { parseFieldLines } from "./head.js";
-import { lineContext } from "./headreader.js";
-import type { ReceiveBuffer } from "./receivebuffer.js";
+import { type ChunkedLimits, ChunkedDecoder } from "./chunked.ts";
+import { ProtocolError } from "./errors.ts";
+import { type DataEvent, type EndOfMessageEvent, NEED_DATA, NO_TRAILERS, type RequestEvent } from "./events.ts";
+import { parseFieldLines } from "./head.ts";
+import { lineContext } from "./headreader.ts";
+import type { ReceiveBuffer } from "./receivebuffer.ts";
 
 const EMPTY = new Uint8Array(0);
 

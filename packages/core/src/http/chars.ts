@@ -26,13 +26,17 @@ const utf8Encoder = new codecs.TextEncoder();
 
 /** Bytes the protocol looks for (RFC 9112 §2.2): CR, LF, SP, HTAB and the colon of a field line. */
 export const CR = 0x0d;
+/** LF, line feed: ends every line (RFC 9112 §2.2). */
 export const LF = 0x0a;
+/** SP, the space between the parts of the request line. */
 export const SP = 0x20;
+/** HTAB, white space in field values (RFC 9110 §5.6.3). */
 export const HT = 0x09;
+/** The colon between a field-name and its value (RFC 9112 §5.1). */
 export const COLON = 0x3a;
 
 /** Byte is a `tchar` (RFC 9110 §5.6.2): the characters of a token (method, field-name). */
-export const TCHAR = new Uint8Array(256);
+export const TCHAR: Uint8Array = new Uint8Array(256);
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1;
 for (let c = 0x30; c <= 0x39; c++) TCHAR[c] = 1;
 for (let c = 0x41; c <= 0x5a; c++) TCHAR[c] = 1;

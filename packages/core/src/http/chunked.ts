@@ -5,7 +5,7 @@
  * @module
  */
 
-import { CR, HEX_VALUE, HT, LF, SP, TCHAR } from "./chars.js";
+import { CR, HEX_VALUE, HT, LF, SP, TCHAR } from "./chars.ts";
 
 // Decoder states; the order matters: states up to SIZE_LF count toward the line limit.
 // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1):

@@ -29,12 +29,12 @@
  * @module
  */
 
-import { BodyReader } from "./bodyreader.js";
-import { LocalProtocolError, ProtocolError, type RequestLineContext } from "./errors.js";
-import { CLOSED, type ConnectionEvent, type EndOfMessageEvent, PAUSED, type ProtocolErrorEvent, type RequestEvent } from "./events.js";
-import { HeadReader, lineContext } from "./headreader.js";
-import { ReceiveBuffer } from "./receivebuffer.js";
-import { Response, type ResponseHead } from "./response.js";
+import { BodyReader } from "./bodyreader.ts";
+import { LocalProtocolError, ProtocolError, type RequestLineContext } from "./errors.ts";
+import { CLOSED, type ConnectionEvent, type EndOfMessageEvent, PAUSED, type ProtocolErrorEvent, type RequestEvent } from "./events.ts";
+import { HeadReader, lineContext } from "./headreader.ts";
+import { ReceiveBuffer } from "./receivebuffer.ts";
+import { Response, type ResponseHead } from "./response.ts";
 
 /** State of one side of the connection (h11's model, RFC 9112 §9). */
 export type SideState = "IDLE" | "SEND_RESPONSE" | "SEND_BODY" | "DONE" | "MUST_CLOSE" | "CLOSED" | "ERROR";

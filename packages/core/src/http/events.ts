@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { ProtocolError } from "./errors.js";
-import type { BodyKind } from "./framing.js";
+import type { ProtocolError } from "./errors.ts";
+import type { BodyKind } from "./framing.ts";
 
 /** A complete request head was received (RFC 9112 §3, §5). */
 export interface RequestEvent {

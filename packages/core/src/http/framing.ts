@@ -5,10 +5,10 @@
  * @module
  */
 
-import { type RequestLineContext, ProtocolError } from "./errors.js";
-import type { FieldSummary } from "./head.js";
-import { listElements, listHasToken } from "./head.js";
-import { pyRepr } from "./repr.js";
+import { type RequestLineContext, ProtocolError } from "./errors.ts";
+import type { FieldSummary } from "./head.ts";
+import { listElements, listHasToken } from "./head.ts";
+import { pyRepr } from "./repr.ts";
 
 /** How a request body is delimited. */
 export type BodyKind = "none" | "length" | "chunked";

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { COLON, CR, HT, LF, PY_WHITESPACE, SP, TCHAR, latin1Decode } from "./chars.js";
-import { type RequestLineContext, ProtocolError } from "./errors.js";
-import { pyRepr } from "./repr.js";
+import { COLON, CR, HT, LF, PY_WHITESPACE, SP, TCHAR, latin1Decode } from "./chars.ts";
+import { type RequestLineContext, ProtocolError } from "./errors.ts";
+import { pyRepr } from "./repr.ts";
 
 /** A parsed request-line. */
 export interface RequestLine {

@@ -14,13 +14,13 @@
  * @module
  */
 
-import { COLON, CR, HT, LF, PY_WHITESPACE, SP, TCHAR, utf8DecodeRange } from "./chars.js";
-import { type RequestLineContext, NO_REQUEST_LINE, ProtocolError } from "./errors.js";
-import { NEED_DATA, type RequestEvent } from "./events.js";
-import { type RequestFraming, NO_BODY, expectsContinue, requestFraming } from "./framing.js";
-import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.js";
-import { pyRepr } from "./repr.js";
-import type { ReceiveBuffer } from "./receivebuffer.js";
+import { COLON, CR, HT, LF, PY_WHITESPACE, SP, TCHAR, utf8DecodeRange } from "./chars.ts";
+import { type RequestLineContext, NO_REQUEST_LINE, ProtocolError } from "./errors.ts";
+import { NEED_DATA, type RequestEvent } from "./events.ts";
+import { type RequestFraming, NO_BODY, expectsContinue, requestFraming } from "./framing.ts";
+import { type FieldSummary, type RequestLine, parseFieldLines, parseRequestLine } from "./head.ts";
+import { pyRepr } from "./repr.ts";
+import type { ReceiveBuffer } from "./receivebuffer.ts";
 
 /** Limits of a {@link HeadReader}, in bytes and lines (see `ConnectionLimits`). */
 export interface HeadLimits {

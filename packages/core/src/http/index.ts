@@ -3,7 +3,7 @@
  * No I/O, no timers, no runtime APIs.
  * @module
  */
-export { BodyReader } from "./bodyreader.js";
+export { BodyReader } from "./bodyreader.ts";
 export {
   COLON,
   CR,
@@ -18,7 +18,7 @@ export {
   utf8Decode,
   utf8DecodeStrict,
   utf8Encode,
-} from "./chars.js";
+} from "./chars.ts";
 export {
   evaluatePreconditions,
   formatEntityTag,
@@ -31,10 +31,10 @@ export {
   type EntityTagList,
   type Preconditions,
   type Validators,
-} from "./conditional.js";
-export { ChunkedDecoder, LAST_CHUNK, encodeChunk, type ChunkedLimits } from "./chunked.js";
-export { ServerConnection, type ConnectionLimits, type SideState } from "./connection.js";
-export { LocalProtocolError, NO_REQUEST_LINE, ProtocolError, type RequestLineContext } from "./errors.js";
+} from "./conditional.ts";
+export { ChunkedDecoder, LAST_CHUNK, encodeChunk, type ChunkedLimits } from "./chunked.ts";
+export { ServerConnection, type ConnectionLimits, type SideState } from "./connection.ts";
+export { LocalProtocolError, NO_REQUEST_LINE, ProtocolError, type RequestLineContext } from "./errors.ts";
 export {
   CLOSED,
   NEED_DATA,
@@ -46,7 +46,7 @@ export {
   type EndOfMessageEvent,
   type ProtocolErrorEvent,
   type RequestEvent,
-} from "./events.js";
+} from "./events.ts";
 export {
   NO_BODY,
   expectsContinue,
@@ -58,7 +58,7 @@ export {
   type BodyKind,
   type RequestFraming,
   type ResponseFramingKind,
-} from "./framing.js";
+} from "./framing.ts";
 export {
   listElements,
   listHasToken,
@@ -67,9 +67,9 @@ export {
   parseVersion,
   type FieldSummary,
   type RequestLine,
-} from "./head.js";
-export { HeadReader, lineContext, requestEvent, type HeadLimits } from "./headreader.js";
-export { chooseEncoding, parseAcceptEncoding } from "./negotiation.js";
+} from "./head.ts";
+export { HeadReader, lineContext, requestEvent, type HeadLimits } from "./headreader.ts";
+export { chooseEncoding, parseAcceptEncoding } from "./negotiation.ts";
 export {
   contentRange,
   evaluateRange,
@@ -78,7 +78,7 @@ export {
   type MultipartPart,
   type RangeLimits,
   type RangeOutcome,
-} from "./ranges.js";
-export { ReceiveBuffer } from "./receivebuffer.js";
-export { pyRepr } from "./repr.js";
-export { Response, checkFieldName, checkFieldValue, checkStatusLineText, type ResponseHead } from "./response.js";
+} from "./ranges.ts";
+export { ReceiveBuffer } from "./receivebuffer.ts";
+export { pyRepr } from "./repr.ts";
+export { Response, checkFieldName, checkFieldValue, checkStatusLineText, type ResponseHead } from "./response.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isToken } from "./chars.js";
+import { isToken } from "./chars.ts";
 
 /** A satisfiable byte range: bytes `first` through `last`, both included (RFC 9110 §14.1.1). */
 export interface ByteRange {

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { allocBytes, isToken, latin1Write } from "./chars.js";
-import { ChunkedDecoder } from "./chunked.js";
-import { LocalProtocolError } from "./errors.js";
-import type { RequestEvent } from "./events.js";
-import { type ResponseFramingKind, responseFraming } from "./framing.js";
+import { allocBytes, isToken, latin1Write } from "./chars.ts";
+import { ChunkedDecoder } from "./chunked.ts";
+import { LocalProtocolError } from "./errors.ts";
+import type { RequestEvent } from "./events.ts";
+import { type ResponseFramingKind, responseFraming } from "./framing.ts";
 
 /** Description of a response head for `ServerConnection.sendHead`. */
 export interface ResponseHead {

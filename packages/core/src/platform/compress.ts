@@ -5,24 +5,29 @@
  * @module
  */
 
-import type { ContentCoding } from "./types.js";
+import type { ContentCoding, Platform } from "./types.ts";
 
 /** A `node:zlib` compressor stream, as far as {@link zlibCompression} uses it. */
 export interface ZlibStream extends AsyncIterable<Uint8Array> {
+  /** Frees the compressor (and ends the pipeline feeding it). */
   destroy(error?: Error): void;
 }
 
 /** The part of `node:zlib` used: the compressor factories and the brotli constants. */
 export interface ZlibModule {
+  /** A gzip compressor (RFC 1952) at `level` 0–9. */
   createGzip(options?: { level?: number }): ZlibStream;
+  /** A brotli compressor (RFC 7932) with the given parameters (quality, size hint). */
   createBrotliCompress(options?: { params?: Record<number, number> }): ZlibStream;
   /** Node ≥ 22.15, Bun and Deno; missing on Node 20. */
   createZstdCompress?: (options?: object) => ZlibStream;
+  /** The brotli parameter keys used. */
   constants: { BROTLI_PARAM_QUALITY: number; BROTLI_PARAM_SIZE_HINT: number };
 }
 
 /** The part of `node:stream` used: `pipeline` from an async iterable into a stream. */
 export interface StreamModule {
+  /** Feeds `source` into `destination` with backpressure; destroys both when either fails or ends early. */
   pipeline(source: AsyncIterable<Uint8Array>, destination: ZlibStream, callback: (error?: Error | null) => void): unknown;
 }
 
@@ -39,13 +44,7 @@ const BROTLI_QUALITY = 4;
  * @param zlib the runtime's `node:zlib`.
  * @param stream the runtime's `node:stream`.
  */
-export function zlibCompression(
-  zlib: ZlibModule,
-  stream: StreamModule,
-): {
-  compressionCodings: readonly ContentCoding[];
-  compress(coding: ContentCoding, input: AsyncIterable<Uint8Array>, sizeHint?: number): AsyncIterable<Uint8Array>;
-} {
+export function zlibCompression(zlib: ZlibModule, stream: StreamModule): Pick<Platform, "compressionCodings" | "compress"> {
   const create = (coding: ContentCoding, sizeHint: number | undefined): ZlibStream => {
     switch (coding) {
       case "gzip":

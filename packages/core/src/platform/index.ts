@@ -3,8 +3,8 @@
  * of the server classes does not need it; a runtime adapter is written against it.
  * @module
  */
-export { allocBytes } from "../http/chars.js";
-export { fsdecode, fsencode, hasLoneSurrogate } from "../python/codecs.js";
+export { allocBytes } from "../http/chars.ts";
+export { fsdecode, fsencode, hasLoneSurrogate } from "../python/codecs.ts";
 export {
   CLIENT_GONE_ACCEPT_ERRORS,
   WRITE_HIGH_WATER_MARK,
@@ -12,8 +12,8 @@ export {
   descriptorLimitFromProcLimits,
   listenDualStack,
   noIPv6,
-} from "./listen.js";
-export { zlibCompression, type StreamModule, type ZlibModule, type ZlibStream } from "./compress.js";
-export { readableChunks, type ChunkReader } from "./streams.js";
-export { checkTLSConfig, pemBlocks, tlsConfigError, type PEMBlock, type TLSCheckCrypto } from "./tls.js";
-export * from "./types.js";
+} from "./listen.ts";
+export { zlibCompression, type StreamModule, type ZlibModule, type ZlibStream } from "./compress.ts";
+export { readableChunks, type ChunkReader } from "./streams.ts";
+export { checkTLSConfig, pemBlocks, tlsConfigError, type PEMBlock, type TLSCheckCrypto } from "./tls.ts";
+export * from "./types.ts";

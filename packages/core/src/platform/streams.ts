@@ -7,8 +7,11 @@
 
 /** The part of a WHATWG `ReadableStreamDefaultReader` that {@link readableChunks} uses. */
 export interface ChunkReader {
+  /** The next chunk, or `done` at the end of the stream. */
   read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  /** Stops the stream: nothing more is read from its source. */
   cancel(reason?: unknown): Promise<void>;
+  /** Gives the stream back (after the end). */
   releaseLock(): void;
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TLSConfigErrorCode, TLSListenOptions } from "./types.js";
+import type { TLSConfigErrorCode, TLSListenOptions } from "./types.ts";
 
 /** One PEM block: `-----BEGIN <label>-----` … `-----END <label>-----`. */
 export interface PEMBlock {
@@ -40,7 +40,12 @@ export function pemBlocks(text: string): PEMBlock[] {
 
 /** The parts of `node:crypto` the check uses. */
 export interface TLSCheckCrypto {
-  X509Certificate: new (pem: string) => { checkPrivateKey(key: never): boolean };
+  /** `node:crypto`'s `X509Certificate`: parses a PEM certificate (throws when it does not parse). */
+  X509Certificate: new (pem: string) => {
+    /** True when `key` is the private key of this certificate's public key. */
+    checkPrivateKey(key: never): boolean;
+  };
+  /** `node:crypto`'s `createPrivateKey`: parses (and decrypts) a PEM key, or throws. */
   createPrivateKey(options: { key: string; passphrase?: string; format: "pem" }): unknown;
 }
 

@@ -270,6 +270,7 @@ export type ContentCoding = "br" | "gzip" | "zstd";
 
 /** A cancellable timer. */
 export interface Timer {
+  /** Stops the timer; its function is not called (nothing happens if it was already). */
   cancel(): void;
 }
 

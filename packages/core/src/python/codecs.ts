@@ -11,7 +11,7 @@
  * @module
  */
 
-import { utf8DecodeStrict, utf8Encode } from "../http/chars.js";
+import { utf8DecodeStrict, utf8Encode } from "../http/chars.ts";
 
 /** Matches a lone surrogate (a paired one forms a code point, which `\p{Cs}` does not match). */
 const LONE_SURROGATE = /\p{Cs}/u;

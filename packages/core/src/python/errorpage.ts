@@ -4,8 +4,8 @@
  * @module
  */
 
-import { utf8Encode } from "../http/chars.js";
-import { htmlEscape, pyFormat } from "./pyformat.js";
+import { utf8Encode } from "../http/chars.ts";
+import { htmlEscape, pyFormat } from "./pyformat.ts";
 
 /**
  * The error page template, with `%(code)d`, `%(message)s` and `%(explain)s` placeholders

@@ -4,13 +4,13 @@
  * `html.escape`, `urllib.parse` and `posixpath`, `email.utils` dates, `mimetypes`, `OSError` texts.
  * @module
  */
-export { decodeSurrogatePass, encodeSurrogatePass, fsdecode, fsencode, hasLoneSurrogate } from "./codecs.js";
-export { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate, parseHTTPDate } from "./dates.js";
-export { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "./errorpage.js";
-export { HTTPMessage } from "./message.js";
-export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.js";
-export { htmlEscape, pyFormat, type PyFormatArg } from "./pyformat.js";
-export { HTTPStatus, STATUS_TEXT, statusDescription, statusPhrase, type HTTPStatusCode } from "./status.js";
+export { decodeSurrogatePass, encodeSurrogatePass, fsdecode, fsencode, hasLoneSurrogate } from "./codecs.ts";
+export { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate, parseHTTPDate } from "./dates.ts";
+export { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "./errorpage.ts";
+export { HTTPMessage } from "./message.ts";
+export { DEFAULT_EXTENSIONS_MAP, guessFileType, guessType } from "./mimetypes.ts";
+export { htmlEscape, pyFormat, type PyFormatArg } from "./pyformat.ts";
+export { HTTPStatus, STATUS_TEXT, statusDescription, statusPhrase, type HTTPStatusCode } from "./status.ts";
 export {
   joinPath,
   normpath,
@@ -22,4 +22,4 @@ export {
   urlsplit,
   urlunsplit,
   type SplitResult,
-} from "./urls.js";
+} from "./urls.ts";

@@ -7,7 +7,7 @@
  * `mimetypes.encodings_map` suffix (`.gz`, `.Z`, `.bz2`, `.xz`, `.br`, case-sensitive) is
  * stripped, then the remaining extension is looked up lowercased.
  *
- * The table is the `mime` package (mime-db) with {@link TYPE_OVERRIDES} on top, so that every
+ * The table is the `mime` package (mime-db) with `TYPE_OVERRIDES` on top, so that every
  * extension of CPython 3.14's built-in strict table (`mimetypes._types_map_default`, 198
  * entries, recorded in test/fixtures/cpython-mimetypes/cpython-3.14.json) gets CPython's answer, and extensions CPython does not know get mime-db's. CPython's
  * table is taken without system files: CPython also reads `/etc/mime.types` and the like, which
@@ -158,7 +158,7 @@ export function splitext(path: string): [root: string, ext: string] {
   return [path, ""];
 }
 
-/** The type of a lowercased extension (`".html"`): {@link TYPE_OVERRIDES}, then `mime`. */
+/** The type of a lowercased extension (`".html"`): `TYPE_OVERRIDES`, then `mime`. */
 function typeOfExtension(ext: string): string | null {
   const override = TYPE_OVERRIDES.get(ext);
   if (override !== undefined) return override;
@@ -173,10 +173,10 @@ function typeOfExtension(ext: string): string | null {
  * Python's `mimetypes.guess_file_type(path)[0]` (strict): the MIME type of a file from its name,
  * or `null` when it cannot be guessed. Steps:
  *
- * 1. {@link splitext}; while the lowercased extension is a {@link SUFFIX_MAP} key, replace it
+ * 1. `splitext`; while the lowercased extension is a `SUFFIX_MAP` key, replace it
  *    (`x.tgz` → `x.tar.gz`, `x.svgz` → `x.svg.gz`) and split again;
- * 2. if the extension is an {@link ENCODINGS_MAP} key (exact case), drop it and split again, once;
- * 3. look the lowercased extension up: {@link TYPE_OVERRIDES}, then the `mime` package.
+ * 2. if the extension is an `ENCODINGS_MAP` key (exact case), drop it and split again, once;
+ * 3. look the lowercased extension up: `TYPE_OVERRIDES`, then the `mime` package.
  *
  * So `x.tar.gz` and `x.tgz` are `application/x-tar`, `x.js.br` is `text/javascript`,
  * `UPPER.TXT` is `text/plain`, and `x.gz`, `x.Z`, `.bashrc`, `noext` and `x.` are `null` (for
@@ -197,7 +197,7 @@ export function guessFileType(path: string): string | null {
 
 /**
  * Python's `SimpleHTTPRequestHandler.guess_type(path)`: the `Content-Type` of a file served from
- * `path`. The extension ({@link splitext}) is looked up in `extensionsMap` exactly, then
+ * `path`. The extension (`splitext`) is looked up in `extensionsMap` exactly, then
  * lowercased; then {@link guessFileType} is asked; then `defaultType` is returned. A map value is
  * returned as it is, even `""`; the `""` key matches files without an extension.
  *

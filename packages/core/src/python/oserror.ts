@@ -2,7 +2,7 @@
  * CPython's `str(OSError)` for the file errors the runtimes report by symbolic code.
  * @module
  */
-import { pyRepr } from "../http/repr.js";
+import { pyRepr } from "../http/repr.ts";
 
 /**
  * Linux errno numbers and glibc `strerror()` texts for node:fs's error codes, as CPython's

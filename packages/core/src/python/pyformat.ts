@@ -4,13 +4,23 @@
  * @module
  */
 
-import { pyRepr } from "../http/repr.js";
+import { pyRepr } from "../http/repr.ts";
 
 /**
  * A value `%`-formatting accepts. JavaScript numbers do not say whether they are Python ints or
  * floats: `%s` prints them as JavaScript does (`1` where Python would print a float `1.0`).
  */
-export type PyFormatArg = string | number | bigint | boolean | null | undefined | { toString(): string };
+export type PyFormatArg =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | undefined
+  | {
+      /** The text `%s` shows for the object (Python's `str()`). */
+      toString(): string;
+    };
 
 /** Flags, width and precision of one conversion specifier (-1: not given). */
 interface Spec {

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { utf8Decode } from "../http/chars.js";
-import { decodeSurrogatePass, encodeSurrogatePass } from "./codecs.js";
-import { pyRepr } from "../http/repr.js";
+import { utf8Decode } from "../http/chars.ts";
+import { decodeSurrogatePass, encodeSurrogatePass } from "./codecs.ts";
+import { pyRepr } from "../http/repr.ts";
 
 const HEX = "0123456789ABCDEF";
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { allocBytes } from "../http/chars.js";
-import type { Socket } from "../platform/types.js";
+import { allocBytes } from "../http/chars.ts";
+import type { Socket } from "../platform/types.ts";
 
 /**
  * Small writes made one after another are joined into one socket write up to this many bytes;

@@ -4,16 +4,17 @@
  * @module
  */
 
-import { PY_WHITESPACE, latin1Decode, utf8Decode } from "../http/chars.js";
-import { ProtocolError } from "../http/errors.js";
-import { pyRepr } from "../http/repr.js";
-import type { Platform, SpawnOptions, Subprocess } from "../platform/types.js";
-import { outOfDescriptors } from "../python/oserror.js";
-import { decodeBase64Lenient } from "../python/base64.js";
-import { joinPath, unquote, urlCollapsePath } from "../python/urls.js";
-import { ConnectionClosedError, asError } from "./errors.js";
-import { SimpleHTTPRequestHandler, statOrNull } from "./simple.js";
-import type { ReadableSource } from "./sources.js";
+import { PY_WHITESPACE, latin1Decode, utf8Decode } from "../http/chars.ts";
+import { ProtocolError } from "../http/errors.ts";
+import { pyRepr } from "../http/repr.ts";
+import type { Address, Platform, Socket, SpawnOptions, Subprocess } from "../platform/types.ts";
+import { outOfDescriptors } from "../python/oserror.ts";
+import { decodeBase64Lenient } from "../python/base64.ts";
+import { joinPath, unquote, urlCollapsePath } from "../python/urls.ts";
+import { ConnectionClosedError, asError } from "./errors.ts";
+import type { HandlerServer } from "./handler.ts";
+import { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions, statOrNull } from "./simple.ts";
+import type { ReadableSource } from "./sources.ts";
 
 /** Bytes of a script's standard error logged per request; the rest is counted, not logged. */
 const STDERR_LOG_LIMIT = 64 * 1024;
@@ -125,9 +126,9 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
    */
   cgiInfo: [string, string] | null = null;
 
-  /** @see SimpleHTTPRequestHandler */
-  constructor(...args: ConstructorParameters<typeof SimpleHTTPRequestHandler>) {
-    super(...args);
+  /** @param options `directory` (default: the current directory), as {@link SimpleHTTPRequestHandler}'s. */
+  constructor(request: Socket, clientAddress: Address, server: HandlerServer, options: SimpleHTTPRequestHandlerOptions = {}) {
+    super(request, clientAddress, server, options);
     warnCGIDeprecated(this.server.platform);
   }
 

@@ -7,15 +7,15 @@
  * @module
  */
 
-import { type ConnectionLimits, ServerConnection } from "../http/connection.js";
-import { ProtocolError } from "../http/errors.js";
-import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.js";
-import { lineContext } from "../http/headreader.js";
-import type { ResponseHead } from "../http/response.js";
-import type { Platform, Socket, Timer } from "../platform/types.js";
-import { BatchedWriter } from "./batching.js";
-import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError, asError } from "./errors.js";
-import { BODY_WAIT, HEAD_WAIT, NO_WAIT, TimeLimits } from "./timelimits.js";
+import { type ConnectionLimits, ServerConnection } from "../http/connection.ts";
+import { ProtocolError } from "../http/errors.ts";
+import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.ts";
+import { lineContext } from "../http/headreader.ts";
+import type { ResponseHead } from "../http/response.ts";
+import type { Platform, Socket, Timer } from "../platform/types.ts";
+import { BatchedWriter } from "./batching.ts";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError, asError } from "./errors.ts";
+import { BODY_WAIT, HEAD_WAIT, NO_WAIT, TimeLimits } from "./timelimits.ts";
 
 /** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds (`null`: no limit). */
 export interface ChannelOptions extends ConnectionLimits {
@@ -153,6 +153,7 @@ export class Channel {
     return this.#limits.pythonMs;
   }
 
+  /** Sets the inactivity timeout in milliseconds (`null`: none); takes effect with the next wait. */
   set timeoutMs(ms: number | null) {
     this.#limits.pythonMs = ms;
   }

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { utf8Encode } from "../http/chars.js";
-import type { Channel } from "./channel.js";
-import { ConnectionClosedError } from "./errors.js";
+import { utf8Encode } from "../http/chars.ts";
+import type { Channel } from "./channel.ts";
+import { ConnectionClosedError } from "./errors.ts";
 
 /**
  * The request body as a stream (the handler's `rfile`): the bytes the client sent after the head,

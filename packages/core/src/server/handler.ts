@@ -3,19 +3,19 @@
  * @module
  */
 
-import { ProtocolError } from "../http/errors.js";
-import type { RequestEvent } from "../http/events.js";
-import { protocolVersionNumber, requestKeepAlive } from "../http/framing.js";
-import { pyRepr } from "../http/repr.js";
-import { type Address, type Platform, type Socket, getPlatform } from "../platform/types.js";
-import { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate } from "../python/dates.js";
-import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "../python/errorpage.js";
-import { HTTPMessage } from "../python/message.js";
-import { type PyFormatArg, pyFormat } from "../python/pyformat.js";
-import { STATUS_TEXT } from "../python/status.js";
-import { Channel, type ChannelOptions } from "./channel.js";
-import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
-import { RequestBodyReader, ResponseWriter } from "./files.js";
+import { ProtocolError } from "../http/errors.ts";
+import type { RequestEvent } from "../http/events.ts";
+import { protocolVersionNumber, requestKeepAlive } from "../http/framing.ts";
+import { pyRepr } from "../http/repr.ts";
+import { type Address, type Platform, type Socket, getPlatform } from "../platform/types.ts";
+import { MONTH_NAMES, WEEKDAY_NAMES, formatHTTPDate, formatLogDate } from "../python/dates.ts";
+import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, errorHasBody, renderErrorBody } from "../python/errorpage.ts";
+import { HTTPMessage } from "../python/message.ts";
+import { type PyFormatArg, pyFormat } from "../python/pyformat.ts";
+import { STATUS_TEXT } from "../python/status.ts";
+import { Channel, type ChannelOptions } from "./channel.ts";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
+import { RequestBodyReader, ResponseWriter } from "./files.ts";
 
 /**
  * The server a handler runs under, as the handler sees it (`HTTPServer` and its subclasses).

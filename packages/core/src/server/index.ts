@@ -2,9 +2,9 @@
  * Python's `http.server` classes on the platform interfaces.
  * @module
  */
-export { Channel, type BodyEvent, type ChannelOptions } from "./channel.js";
-export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
-export { RequestBodyReader, ResponseWriter } from "./files.js";
+export { Channel, type BodyEvent, type ChannelOptions } from "./channel.ts";
+export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
+export { RequestBodyReader, ResponseWriter } from "./files.ts";
 export {
   BaseHTTPRequestHandler,
   RESPONSES,
@@ -13,8 +13,15 @@ export {
   type HandlerServer,
   type MessageClassType,
   type RequestHandlerClass,
-} from "./handler.js";
-export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, defaultMaxConnections, type ServerClass } from "./server.js";
+} from "./handler.ts";
+export {
+  HTTPServer,
+  ThreadingHTTPServer,
+  ThreadingMixIn,
+  defaultMaxConnections,
+  type ServerClass,
+  type ThreadingServer,
+} from "./server.ts";
 export {
   HTTPSServer,
   SSLError,
@@ -24,8 +31,8 @@ export {
   type HTTPSServerOptions,
   type SSLErrorReason,
   type TLSPassword,
-} from "./https.js";
-export { SimpleHTTPRequestHandler, statOrNull, type SimpleHTTPRequestHandlerOptions } from "./simple.js";
-export { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.js";
-export { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.js";
-export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.js";
+} from "./https.ts";
+export { SimpleHTTPRequestHandler, statOrNull, type SimpleHTTPRequestHandlerOptions } from "./simple.ts";
+export { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.ts";
+export { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.ts";
+export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.ts";

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { EntityTag } from "../http/conditional.js";
-import type { ContentCoding, FileStat } from "../platform/types.js";
+import type { EntityTag } from "../http/conditional.ts";
+import type { ContentCoding, FileStat } from "../platform/types.ts";
 
 /**
  * The precompressed variants looked for beside a file (`foo.js.br` …), in the order preferred

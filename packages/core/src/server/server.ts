@@ -4,17 +4,17 @@
  * @module
  */
 
-import { pyRepr } from "../http/repr.js";
-import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type Timer, getPlatform } from "../platform/types.js";
-import { formatLogDate } from "../python/dates.js";
-import { Channel } from "./channel.js";
+import { pyRepr } from "../http/repr.ts";
+import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type Timer, getPlatform } from "../platform/types.ts";
+import { formatLogDate } from "../python/dates.ts";
+import { Channel } from "./channel.ts";
 import {
   type BaseHTTPRequestHandler,
   type HandlerServer,
   type RequestHandlerClass,
   channelLimits,
   escapeControlCharacters,
-} from "./handler.js";
+} from "./handler.ts";
 
 /** Events of one kind closer together than this (milliseconds) form one burst, logged once. */
 const BURST_GAP_MS = 2000;
@@ -451,11 +451,20 @@ export class HTTPServer implements HandlerServer {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin pattern requires any[]
 export type ServerClass<T extends HTTPServer = HTTPServer> = new (...args: any[]) => T;
 
+/** What {@link ThreadingMixIn} adds to a server class. */
+export interface ThreadingServer {
+  /** Python's `daemon_threads`: in-flight connections do not keep `serverClose` waiting. */
+  daemonThreads: boolean;
+  /** Resolves when every connection being handled is done. */
+  joinTasks(): Promise<void>;
+}
+
 /**
  * Handles each connection concurrently instead of one at a time (Python's
  * `socketserver.ThreadingMixIn`; JavaScript runs them as concurrent async tasks, not threads).
  */
-export function ThreadingMixIn<TBase extends ServerClass>(Base: TBase) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin pattern requires any[]
+export function ThreadingMixIn<TBase extends ServerClass>(Base: TBase): TBase & (new (...args: any[]) => ThreadingServer) {
   class Threading extends Base {
     /** Python's `daemon_threads`: in-flight connections do not keep {@link serverClose} waiting. */
     daemonThreads = true;
@@ -478,11 +487,15 @@ export function ThreadingMixIn<TBase extends ServerClass>(Base: TBase) {
   return Threading;
 }
 
+// A named base, so that the class's type is explicit (JSR's fast type check).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the mixin pattern requires any[]
+const ThreadingHTTPServerBase: typeof HTTPServer & (new (...args: any[]) => ThreadingServer) = ThreadingMixIn(HTTPServer);
+
 /**
  * {@link HTTPServer} that handles connections concurrently (Python's
  * `http.server.ThreadingHTTPServer`); what the `httpserver` command uses.
  */
-export class ThreadingHTTPServer extends ThreadingMixIn(HTTPServer) {
+export class ThreadingHTTPServer extends ThreadingHTTPServerBase {
   /** See {@link HTTPServer}. */
   constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass<BaseHTTPRequestHandler>, bindAndActivate = true) {
     super(serverAddress, RequestHandlerClass, bindAndActivate);

@@ -3,21 +3,21 @@
  * @module
  */
 
-import { type Validators, evaluatePreconditions, formatEntityTag, ifRangeMatches } from "../http/conditional.js";
-import { protocolVersionNumber } from "../http/framing.js";
-import { chooseEncoding } from "../http/negotiation.js";
-import { type RangeOutcome, contentRange, evaluateRange, unsatisfiedRange } from "../http/ranges.js";
-import type { Address, ContentCoding, FileHandle, FileStat, FileSystem, Socket } from "../platform/types.js";
-import { fsencode } from "../python/codecs.js";
-import { parseHTTPDate } from "../python/dates.js";
-import { DEFAULT_EXTENSIONS_MAP, guessType } from "../python/mimetypes.js";
-import { outOfDescriptors } from "../python/oserror.js";
-import { htmlEscape } from "../python/pyformat.js";
-import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "../python/urls.js";
-import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.js";
-import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.js";
-import { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.js";
-import { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.js";
+import { type Validators, evaluatePreconditions, formatEntityTag, ifRangeMatches } from "../http/conditional.ts";
+import { protocolVersionNumber } from "../http/framing.ts";
+import { chooseEncoding } from "../http/negotiation.ts";
+import { type RangeOutcome, contentRange, evaluateRange, unsatisfiedRange } from "../http/ranges.ts";
+import type { Address, ContentCoding, FileHandle, FileStat, FileSystem, Socket } from "../platform/types.ts";
+import { fsencode } from "../python/codecs.ts";
+import { parseHTTPDate } from "../python/dates.ts";
+import { DEFAULT_EXTENSIONS_MAP, guessType } from "../python/mimetypes.ts";
+import { outOfDescriptors } from "../python/oserror.ts";
+import { htmlEscape } from "../python/pyformat.ts";
+import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "../python/urls.ts";
+import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
+import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.ts";
+import { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.ts";
+import { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.ts";
 
 /** Options of a {@link SimpleHTTPRequestHandler} (Python's keyword-only arguments). */
 export interface SimpleHTTPRequestHandlerOptions {

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { latin1Encode } from "../http/chars.js";
-import { LAST_CHUNK, encodeChunk } from "../http/chunked.js";
-import type { MultipartPart } from "../http/ranges.js";
-import type { FileHandle, FileStat } from "../platform/types.js";
+import { latin1Encode } from "../http/chars.ts";
+import { LAST_CHUNK, encodeChunk } from "../http/chunked.ts";
+import type { MultipartPart } from "../http/ranges.ts";
+import type { FileHandle, FileStat } from "../platform/types.ts";
 
 /** Something `copyfile` can copy from: an open file or an in-memory page. */
 export interface ReadableSource {
