@@ -8,6 +8,7 @@ export default defineConfig({
     cli: "src/cli.ts",
     protocol: "src/http/index.ts",
     platform: "src/platform/index.ts",
+    internal: "src/internal.ts",
   },
   format: ["esm"],
   dts: true,

@@ -2,16 +2,19 @@
  * `@httpserver/core`: Python's `http.server` for TypeScript, independent of any runtime.
  * Adapters (`@httpserver/node`, `/bun`, `/deno`) implement the platform and re-export this.
  *
- * Subpaths: `@httpserver/core/protocol` is the sans-IO HTTP/1.x engine; `@httpserver/core/platform`
- * is what an adapter implements and the helpers adapters share; `@httpserver/core/cli` is the
- * `httpserver` command.
+ * This entry is the Python API (the classes of `http.server` and what they need from `http` and
+ * `http.client`) and the types its signatures use. Subpaths: `@httpserver/core/protocol` is the
+ * sans-IO HTTP/1.x engine; `@httpserver/core/platform` is what an adapter implements and the
+ * helpers adapters share; `@httpserver/core/internal` holds the building blocks of the classes
+ * (no stability promise); `@httpserver/core/cli` is the `httpserver` command.
  * @module
  */
-export { LocalProtocolError, ProtocolError, type RequestLineContext } from "./http/errors.js";
-export type { RequestEvent } from "./http/events.js";
-export { definePlatform, getPlatform } from "./platform/types.js";
+export { LocalProtocolError, ProtocolError, type RequestLineContext } from "./http/errors.ts";
+export type { RequestEvent } from "./http/events.ts";
+export { definePlatform, getPlatform } from "./platform/types.ts";
 export type {
   Address,
+  ContentCoding,
   DirEntry,
   FileHandle,
   FileStat,
@@ -25,6 +28,32 @@ export type {
   Subprocess,
   TLSListenOptions,
   Timer,
-} from "./platform/types.js";
-export * from "./python/index.js";
-export * from "./server/index.js";
+} from "./platform/types.ts";
+export { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from "./python/errorpage.ts";
+export { HTTPMessage } from "./python/message.ts";
+export { DEFAULT_EXTENSIONS_MAP } from "./python/mimetypes.ts";
+export { HTTPStatus, statusDescription, statusPhrase, type HTTPStatusCode } from "./python/status.ts";
+export { urlCollapsePath } from "./python/urls.ts";
+export { CGIHTTPRequestHandler } from "./server/cgi.ts";
+export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./server/errors.ts";
+export { RequestBodyReader, ResponseWriter } from "./server/files.ts";
+export {
+  BaseHTTPRequestHandler,
+  RESPONSES,
+  type HandlerServer,
+  type MessageClassType,
+  type RequestHandlerClass,
+} from "./server/handler.ts";
+export {
+  HTTPSServer,
+  SSLError,
+  ThreadingHTTPSServer,
+  type CertChain,
+  type HTTPSServerOptions,
+  type SSLErrorReason,
+  type TLSPassword,
+} from "./server/https.ts";
+export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass, type ThreadingServer } from "./server/server.ts";
+export { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions } from "./server/simple.ts";
+export { BytesIO, FileSource, type ReadableSource } from "./server/sources.ts";
+export { VERSION } from "./version.ts";
