@@ -1,6 +1,7 @@
 /**
  * A real browser on `httpserver`'s listings: headless Chromium (Debian's `chromium`, installed by
- * .ci/run; another binary through CHROMIUM_PATH) driven by playwright-core. Opens the root
+ * tests/support/global-setup.ts when missing; another binary through CHROMIUM_PATH) driven by
+ * playwright-core. Opens the root
  * listing served by the command, follows links into a subdirectory and to files (awkward names
  * included), checks the bytes the browser received, and takes a screenshot; plays an audio file
  * and seeks in it, which Chromium does with Range requests. On every runtime.
@@ -10,11 +11,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { CHROMIUM_DEFAULT } from "./support/global-setup.js";
 import { type RunningServer, runtimes } from "./support/runtimes.js";
 import { pyQuote, startCli } from "./support/simple.js";
 import { FILES, type Tree, makeTree, removeTree } from "./support/tree.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_PATH ?? CHROMIUM_DEFAULT;
 
 /** Length of the generated audio file: 16-bit stereo at 44.1 kHz, 10.6 MB per minute. */
 const TONE_SECONDS = 120;
@@ -49,11 +51,9 @@ let tree: Tree;
 let browser: Browser;
 let shots: string;
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium, as .ci/run does) or set CHROMIUM_PATH`,
-    );
-  }
+  // tests/support/global-setup.ts found or installed it, or says why it could not.
+  const missing = process.env.HTTPSERVER_CHROMIUM_ERROR;
+  if (missing !== undefined) throw new Error(missing);
   tree = makeTree();
   fs.writeFileSync(path.join(tree.root, "tone.wav"), wav(TONE_SECONDS));
   shots = fs.mkdtempSync(path.join(os.tmpdir(), "httpserver-shots-"));

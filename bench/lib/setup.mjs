@@ -2,10 +2,11 @@
 // apt-get when missing), CPython from pyenv, Bun and Deno from node_modules, and a current build
 // of packages/node.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+import { build, buildIsStale } from "../../scripts/build.mjs";
 import { ROOT } from "./paths.mjs";
 
 /** The absolute path of executable `name` on PATH (or in `extra` directories), or null. */
@@ -103,32 +104,13 @@ export function packageBin(pkg, name) {
   return join(dir, bin);
 }
 
-function newest(dir) {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return t;
-}
-
 /** Runs `pnpm build` when packages/node/dist is missing or older than the sources. */
-export function ensureBuild({ build }) {
-  const dist = join(ROOT, "packages/node/dist/cli.js");
-  const sources = Math.max(newest(join(ROOT, "packages/core/src")), newest(join(ROOT, "packages/node/src")));
-  if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return;
-  if (!build) {
+export function ensureBuild({ build: allowed }) {
+  if (!buildIsStale()) return;
+  if (!allowed) {
     console.error("bench: packages/node/dist is stale (--no-build given)");
     return;
   }
   console.error("bench: building (pnpm build) …");
-  const execpath = process.env.npm_execpath;
-  const [cmd, args] =
-    execpath && /pnpm/.test(execpath)
-      ? [process.execPath, [execpath, "build"]]
-      : which("pnpm")
-        ? ["pnpm", ["build"]]
-        : ["npx", ["-y", "pnpm@10.34.8", "build"]];
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
-  if (r.status !== 0) throw new Error("pnpm build failed");
+  build();
 }
