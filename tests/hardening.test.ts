@@ -33,6 +33,8 @@ beforeAll(() => {
   tree = fs.mkdtempSync(path.join(os.tmpdir(), "httpserver-hardening-"));
   fs.chmodSync(tree, 0o755);
   fs.writeFileSync(path.join(tree, "a.txt"), "hello a\n");
+  // Larger than the small-file cache keeps (64 KiB): served by opening it every time.
+  fs.writeFileSync(path.join(tree, "medium.bin"), Buffer.alloc(100 * 1024, 0x62));
   fs.mkdirSync(path.join(tree, "dir"));
   fs.writeFileSync(path.join(tree, "dir", "in.txt"), "inside\n");
   // Sparse: 64 MiB of zeros that take no disk space.
@@ -125,7 +127,7 @@ for (const rt of runtimes()) {
       }
     });
 
-    test("out of descriptors: an existing file gets 503 with Retry-After, not 404; the server answers again once descriptors free up", async () => {
+    test("out of descriptors: an existing file that must be opened gets 503 with Retry-After, not 404; the server answers again once descriptors free up", async () => {
       const srv = await startCli(withDescriptorLimit(rt, 64), [
         "-b",
         "127.0.0.1",
@@ -140,7 +142,7 @@ for (const rt of runtimes()) {
       const hogs: net.Socket[] = [];
       try {
         const kept = await RawSession.open(srv.port);
-        kept.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+        kept.send("GET /medium.bin HTTP/1.1\r\nHost: x\r\n\r\n");
         expect((await kept.response()).status).toBe(200);
         // Take every descriptor the server has left (the rest wait in the backlog)…
         for (let i = 0; i < 100; i++) {
@@ -151,7 +153,7 @@ for (const rt of runtimes()) {
         // …which the server has done once opening the file fails (asked again until then).
         let res = null;
         for (let i = 0; i < 100 && res?.status !== 503; i++) {
-          kept.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+          kept.send("GET /medium.bin HTTP/1.1\r\nHost: x\r\n\r\n");
           res = await kept.response();
           expect([200, 503]).toContain(res.status);
         }
@@ -163,7 +165,7 @@ for (const rt of runtimes()) {
         // Once descriptors are back, new connections are served (within a back-off of at most 1 s).
         let status = 0;
         for (let i = 0; i < 20 && status !== 200; i++) {
-          status = (await request(srv.port, "/a.txt").catch(() => ({ status: 0 }))).status;
+          status = (await request(srv.port, "/medium.bin").catch(() => ({ status: 0 }))).status;
           if (status !== 200) await sleep(250);
         }
         expect(status).toBe(200);

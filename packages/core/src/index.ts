@@ -36,6 +36,7 @@ export { HTTPStatus, statusDescription, statusPhrase, type HTTPStatusCode } from
 export { urlCollapsePath } from "./python/urls.ts";
 export { CGIHTTPRequestHandler } from "./server/cgi.ts";
 export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./server/errors.ts";
+export { FileCache, RACY_MS } from "./server/filecache.ts";
 export { RequestBodyReader, ResponseWriter } from "./server/files.ts";
 export {
   BaseHTTPRequestHandler,

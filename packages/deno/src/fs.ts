@@ -15,6 +15,8 @@ function toStat(info: Deno.FileInfo): FileStat {
     isSymbolicLink: info.isSymlink,
     size: info.size,
     mtimeMs: info.mtime?.getTime() ?? 0,
+    ctimeMs: info.ctime?.getTime() ?? 0,
+    ino: info.ino ?? 0,
     mode: info.mode ?? 0,
   };
 }

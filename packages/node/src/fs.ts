@@ -38,6 +38,8 @@ export function toStat(stats: fs.Stats): FileStat {
     isSymbolicLink: stats.isSymbolicLink(),
     size: stats.size,
     mtimeMs: stats.mtimeMs,
+    ctimeMs: stats.ctimeMs,
+    ino: stats.ino,
     mode: stats.mode,
   };
 }

@@ -167,8 +167,12 @@ export interface FileStat {
   isSymbolicLink: boolean;
   /** Size in bytes. */
   size: number;
-  /** Modification time, milliseconds since the epoch. */
+  /** Modification time, milliseconds since the epoch (with the fraction the runtime gives). */
   mtimeMs: number;
+  /** Status change time, milliseconds since the epoch (0 where unknown). */
+  ctimeMs: number;
+  /** Inode number (0 where unknown). */
+  ino: number;
   /** POSIX mode bits (0 where unknown). */
   mode: number;
 }
@@ -290,6 +294,12 @@ export interface Platform {
   readonly fs: FileSystem;
   /** Milliseconds since the epoch. */
   now(): number;
+  /**
+   * Calls `fn` once the current event-loop turn has run its callbacks and microtasks (Node's
+   * `setImmediate`); small writes held until then leave in one system call. Optional: without it,
+   * after the current microtasks.
+   */
+  readonly defer?: (fn: () => void) => void;
   /** Calls `fn` once after `ms` milliseconds. The timer must not keep the process alive. */
   setTimer(ms: number, fn: () => void): Timer;
   /** Writes to standard error. */

@@ -4,6 +4,7 @@
  */
 export { Channel, type BodyEvent, type ChannelOptions } from "./channel.ts";
 export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
+export { BytesHandle, FileCache, RACY_MS } from "./filecache.ts";
 export { RequestBodyReader, ResponseWriter } from "./files.ts";
 export {
   BaseHTTPRequestHandler,

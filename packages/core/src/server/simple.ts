@@ -16,6 +16,7 @@ import { htmlEscape } from "../python/pyformat.ts";
 import { joinPath, normpath, quote, redirectPath, unquoteLenient, urlsplit, urlunsplit } from "../python/urls.ts";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
 import { BaseHTTPRequestHandler, type HandlerServer } from "./handler.ts";
+import { BytesHandle, FileCache } from "./filecache.ts";
 import { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.ts";
 import { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.ts";
 
@@ -26,6 +27,9 @@ export interface SimpleHTTPRequestHandlerOptions {
   /** `[name, value]` fields added to every 200 response (Python 3.15's `extra_response_headers`). */
   extraResponseHeaders?: Iterable<readonly [string, string]> | null;
 }
+
+/** The {@link SimpleHTTPRequestHandler.fileCache} handlers share unless told otherwise. */
+const SHARED_FILE_CACHE = new FileCache();
 
 /** Bytes per read when copying a file to the client (CPython's `shutil.COPY_BUFSIZE` is 64 KiB). */
 const COPY_CHUNK = 256 * 1024;
@@ -108,6 +112,13 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
   cors = false;
   /** A `Cache-Control` field-value for file responses (e.g. `"no-cache"`), or `null`. Not in Python. */
   cacheControl: string | null = null;
+  /**
+   * Where the bytes of small files are kept between requests, validated by the `stat` each
+   * request makes (size, modification and change times, inode), or `null` for none. Default: one
+   * cache shared by every handler of the process, files up to 64 KiB, 16 MiB in all. Not in
+   * Python.
+   */
+  fileCache: FileCache | null = SHARED_FILE_CACHE;
 
   /**
    * @param options `directory` (default: the current directory) and `extraResponseHeaders`.
@@ -268,12 +279,18 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const fromStat = condition !== "proceed" && (h.has("If-None-Match") || h.has("If-Match") || h.has("If-Unmodified-Since"));
     let handle: FileHandle | null = null;
     if (!fromStat) {
-      try {
-        handle = await this.server.platform.fs.open(rep.path);
-      } catch (error) {
-        if (outOfDescriptors(error)) this.#sendOutOfDescriptors();
-        else this.sendError(404, "File not found");
-        return null;
+      // A small file read before and unchanged since (same stat) needs no open, read or close.
+      const cached = this.fileCache?.get(rep.path, rep.stat) ?? null;
+      if (cached !== null) handle = new BytesHandle(cached);
+      else {
+        try {
+          handle = await this.server.platform.fs.open(rep.path);
+        } catch (error) {
+          if (outOfDescriptors(error)) this.#sendOutOfDescriptors();
+          else this.sendError(404, "File not found");
+          return null;
+        }
+        handle = await this.#cacheSmall(rep, handle);
       }
     }
     if (condition !== "proceed" || handle === null) {
@@ -309,7 +326,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         common();
         this.endHeaders();
         return range.type === "single"
-          ? new FileSource(handle, rep.stat, range.range.first, range.range.last)
+          ? this.#body(handle, rep.stat, range.range.first, range.range.last)
           : new MultipartSource(handle, rep.stat, range.parts, range.closing);
       }
       this.sendResponse(200);
@@ -320,11 +337,38 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       if (this.acceptRanges) this.sendHeader("Accept-Ranges", "bytes");
       common();
       this.endHeaders();
-      return new FileSource(handle, rep.stat);
+      return this.#body(handle, rep.stat);
     } catch (error) {
       await handle.close();
       throw error;
     }
+  }
+
+  /**
+   * The body from byte `first` through `last`: the bytes themselves when the file is in memory
+   * (they then leave in the same write as the head, see {@link copyfile}), else read from the file.
+   */
+  #body(handle: FileHandle, stat: FileStat, first = 0, last = stat.size - 1): ReadableSource {
+    return handle instanceof BytesHandle ? new BytesIO(handle.bytes.subarray(first, last + 1)) : new FileSource(handle, stat, first, last);
+  }
+
+  /**
+   * Reads a file small enough for {@link fileCache} whole, keeps it there and closes `file`,
+   * returning its bytes as a handle; else (or without a cache) returns `file` itself.
+   */
+  async #cacheSmall(rep: Representation, file: FileHandle): Promise<FileHandle> {
+    const cache = this.fileCache;
+    if (cache === null || rep.stat.size > cache.maxFileBytes) return file;
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await cache.load(rep.path, rep.stat, file, this.server.platform.now());
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+    if (bytes === null) return file;
+    await file.close();
+    return new BytesHandle(bytes);
   }
 
   /**
@@ -487,7 +531,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    */
   async copyfile(source: ReadableSource, outputfile: { write(data: Uint8Array): Promise<void> }): Promise<void> {
     for (;;) {
-      const chunk = await source.read(COPY_CHUNK);
+      // Bytes in memory are taken at once, so that a small body joins the head in one write.
+      const chunk = source instanceof BytesIO ? source.readNow(COPY_CHUNK) : await source.read(COPY_CHUNK);
       if (chunk.length === 0) return;
       await outputfile.write(chunk);
     }

@@ -33,6 +33,10 @@ export class BytesIO implements ReadableSource {
     return this.#data.length;
   }
   async read(size: number): Promise<Uint8Array> {
+    return this.readNow(size);
+  }
+  /** {@link read} without the promise: up to `size` bytes, empty at the end. */
+  readNow(size: number): Uint8Array {
     const out = this.#data.subarray(this.#pos, Math.min(this.#data.length, this.#pos + size));
     this.#pos += out.length;
     return out;
