@@ -4,6 +4,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import {
   type Platform,
   type SpawnOptions,
@@ -101,9 +102,10 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): v
 /** The process services of the Deno platform. */
 export const processServices: Pick<
   Platform,
-  "now" | "setTimer" | "stderr" | "stdout" | "hostname" | "descriptorLimit" | "cwd" | "onSignal" | "getenv" | "processIds"
+  "now" | "defer" | "setTimer" | "stderr" | "stdout" | "hostname" | "descriptorLimit" | "cwd" | "onSignal" | "getenv" | "processIds"
 > = {
   now: () => Date.now(),
+  defer: (fn) => void setImmediate(fn),
   setTimer(ms: number, fn: () => void): Timer {
     // A number in Deno (the node types in scope for `node:fs` describe Node's Timeout).
     const id = setTimeout(fn, ms) as unknown as number;

@@ -11,7 +11,7 @@ import { type Platform, type Timer, descriptorLimitFromProcLimits } from "@https
 /** The process services of a runtime that implements Node's `process` and `os` modules. */
 export type ProcessServices = Pick<
   Platform,
-  "now" | "setTimer" | "stderr" | "stdout" | "hostname" | "descriptorLimit" | "cwd" | "onSignal" | "getenv" | "processIds"
+  "now" | "defer" | "setTimer" | "stderr" | "stdout" | "hostname" | "descriptorLimit" | "cwd" | "onSignal" | "getenv" | "processIds"
 >;
 
 /**
@@ -35,6 +35,7 @@ process.on("exit", flushStderr);
  */
 export const processServices: ProcessServices = {
   now: () => Date.now(),
+  defer: (fn) => void setImmediate(fn),
   setTimer(ms: number, fn: () => void): Timer {
     const timer = setTimeout(fn, ms);
     timer.unref();

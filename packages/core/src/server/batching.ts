@@ -34,9 +34,16 @@ export class BatchedWriter {
     this.#send(null);
   };
 
-  constructor(socket: Socket, idle: () => boolean) {
+  readonly #defer: (fn: () => void) => void;
+
+  /**
+   * @param defer runs the flush of held chunks later: the platform's `defer` (the end of the
+   *   event-loop turn), else after the current microtasks.
+   */
+  constructor(socket: Socket, idle: () => boolean, defer: (fn: () => void) => void = queueMicrotask) {
     this.#socket = socket;
     this.#idle = idle;
+    this.#defer = defer;
   }
 
   /** True while small chunks are held, not yet written. */
@@ -53,7 +60,7 @@ export class BatchedWriter {
     if (this.#heldBytes >= COALESCE_BYTES) return this.#send(null);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flushTask);
+      this.#defer(this.#flushTask);
     }
     return this.#idle();
   }

@@ -94,7 +94,7 @@ export class Channel {
     this.socket = socket;
     this.#platform = platform;
     this.#conn = new ServerConnection(options);
-    this.#out = new BatchedWriter(socket, () => this.#drainPromise === null);
+    this.#out = new BatchedWriter(socket, () => this.#drainPromise === null, platform.defer);
     this.#highWater = options.readHighWaterMark ?? 65536;
     this.#lingerMs = options.lingerMs ?? 2000;
     this.#limits = new TimeLimits(
