@@ -74,6 +74,8 @@ export interface CliOptions {
   cors: boolean;
   /** `--cache-control VALUE` (ours): `SimpleHTTPRequestHandler.cacheControl`; `null` when not given. */
   cacheControl: string | null;
+  /** `--workers N` (ours): processes or threads serving the port, `"auto"` for one per CPU. Default 1. */
+  workers: number | "auto";
 }
 
 /** What {@link parseCliArgs} needs from the runtime. */
@@ -249,6 +251,22 @@ function count(text: string): number {
 }
 
 /**
+ * `--workers`: `auto`, or Python's `int()` of at least 1.
+ * @throws {ArgumentTypeError} `invalid workers value: 'text'`.
+ */
+function workers(text: string): number | "auto" {
+  if (text === "auto") return text;
+  let value: bigint;
+  try {
+    value = pyInt(text);
+  } catch {
+    throw new ArgumentTypeError(`invalid workers value: ${pyRepr(text)}`);
+  }
+  if (value < 1n) throw new ArgumentTypeError(`invalid workers value: ${pyRepr(text)}`);
+  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+}
+
+/**
  * A field-value httpserver can send: no CR, LF or NUL, and ISO-8859-1 text.
  * @throws {ArgumentTypeError} `invalid field value: 'text'`.
  */
@@ -325,6 +343,12 @@ function buildParser(io: CliIO, prog: string): CliParser {
     help: "allow requests from pages of any origin (CORS) and answer their preflight OPTIONS requests",
   });
   parser.add_argument("--cache-control", { metavar: "VALUE", type: field, help: "send Cache-Control: VALUE with files" });
+  parser.add_argument("--workers", {
+    metavar: "N",
+    type: workers,
+    default: 1,
+    help: "serve with N processes sharing the port (auto: one per CPU; default: %(default)s)",
+  });
   parser.add_argument("--headers-timeout", {
     metavar: "SECONDS",
     type: seconds,
@@ -390,6 +414,7 @@ interface Parsed {
   compress: boolean;
   cors: boolean;
   cache_control: string | null;
+  workers: number | "auto";
   port: bigint | number;
 }
 
@@ -471,6 +496,7 @@ export function parseCliArgs(argv: readonly string[], io: CliIO, prog: string = 
         compress: args.compress,
         cors: args.cors,
         cacheControl: args.cache_control ?? null,
+        workers: args.workers,
       },
       tlsPassword,
     };

@@ -89,6 +89,7 @@ export function runCase(fixture: Fixture, argv: string[]): Observed {
       compress: o.compress,
       cors: o.cors,
       cacheControl: o.cacheControl,
+      workers: o.workers,
     },
   };
 }

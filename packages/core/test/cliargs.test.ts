@@ -100,6 +100,7 @@ describe("help and defaults", () => {
         compress: false,
         cors: false,
         cacheControl: null,
+        workers: 1,
       },
       tlsPassword: null,
     });
@@ -120,7 +121,7 @@ describe("help and defaults", () => {
         "                             [--tls-key PATH] [--tls-password-file PATH]\n" +
         "                             [-H HEADER] [--cgi] [--version] [--precompressed]\n" +
         "                             [--compress] [--cors] [--cache-control VALUE]\n" +
-        "                             [--headers-timeout SECONDS]\n" +
+        "                             [--workers N] [--headers-timeout SECONDS]\n" +
         "                             [--keep-alive-timeout SECONDS]\n" +
         "                             [--request-timeout SECONDS]\n" +
         "                             [--send-timeout SECONDS] [--max-connections N]\n" +
