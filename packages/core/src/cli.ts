@@ -10,6 +10,7 @@ import { SSLError, ThreadingHTTPSServer } from "./server/https.ts";
 import { ThreadingHTTPServer } from "./server/server.ts";
 import { CGIHTTPRequestHandler, warnCGIDeprecated } from "./server/cgi.ts";
 import { SimpleHTTPRequestHandler } from "./server/simple.ts";
+import { runWorkers } from "./workers.ts";
 
 /** Errno numbers of the errors a bind or directory check reports (Linux values). */
 const ERRNO: Record<string, [number, string]> = {
@@ -22,6 +23,16 @@ const ERRNO: Record<string, [number, string]> = {
   ENOTFOUND: [-2, "Name or service not known"],
   EAI_AGAIN: [-3, "Temporary failure in name resolution"],
 };
+
+/** A free port on `host`, found by listening on port 0 for a moment (for workers that share it). */
+async function freePort(platform: Platform, host: string): Promise<number> {
+  const listener = await platform.listen({ host, port: 0, backlog: 1, reusePort: false, onAcceptError: () => {} }, (socket) =>
+    socket.destroy(),
+  );
+  const port = listener.address[1];
+  await listener.close();
+  return port;
+}
 
 function describe(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
@@ -57,6 +68,8 @@ function describe(error: unknown): string {
  * - `--headers-timeout`, `--keep-alive-timeout`, `--request-timeout`, `--send-timeout`,
  *   `--max-connections` and `--shutdown-timeout` set the server attributes of the same names;
  *   `--precompressed`, `--compress`, `--cors` and `--cache-control` the handler's.
+ * - With `--workers N` (`auto`: one per CPU) it starts N workers serving the same port and looks
+ *   after them (see `runWorkers`).
  *
  * Source: docs/cpython.md §7; Python docs, "Command-line interface" of `http.server`.
  * @param platform the runtime (it is also registered with {@link definePlatform}).
@@ -87,8 +100,23 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
     return fail(`cannot serve ${JSON.stringify(options.directory)}: ${describe(error)}`, 1);
   }
 
-  const extraResponseHeaders = options.headers.length > 0 ? options.headers : null;
+  // --workers: this instance starts the workers and looks after them; each worker runs the rest.
+  const worker = platform.worker;
+  const workers = options.workers === "auto" ? platform.cpuCount() : options.workers;
   if (options.cgi) warnCGIDeprecated(platform);
+  if (workers > 1 && worker === null) {
+    let port = options.port;
+    if (port === 0) {
+      try {
+        port = await freePort(platform, options.bind ?? "");
+      } catch (error) {
+        return fail(`cannot listen on ${options.bind || "all interfaces"} port 0: ${describe(error)}`, 1);
+      }
+    }
+    return runWorkers(platform, argv, { count: workers, port, shutdownTimeout: options.shutdownTimeout });
+  }
+
+  const extraResponseHeaders = options.headers.length > 0 ? options.headers : null;
   const Base = options.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
   class Handler extends Base {
     override protocolVersion = options.protocol;
@@ -109,7 +137,7 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
     }
   }
   // CPython tests `if args.tls_cert`: an empty path means plain HTTP.
-  const address: Address = [options.bind ?? "", options.port];
+  const address: Address = [options.bind ?? "", worker?.port ?? options.port];
   const httpd = options.tlsCert
     ? new SecureServer(address, Handler, { certfile: options.tlsCert, keyfile: options.tlsKey, password: tlsPassword })
     : new Server(address, Handler);
@@ -120,6 +148,8 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   httpd.sendTimeout = options.sendTimeout;
   if (options.maxConnections !== null) httpd.maxConnections = options.maxConnections;
   httpd.shutdownTimeout = options.shutdownTimeout;
+  // A worker shares the port with the others.
+  if (worker !== null) httpd.allowReusePort = true;
   try {
     await httpd.ready;
   } catch (error) {
@@ -146,7 +176,8 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
         )
         .finally(() => resolve(0));
     };
-    platform.onSignal("SIGINT", () => stop("\nKeyboard interrupt received, exiting.\n"));
+    // A worker's Ctrl-C is its primary's to handle: the primary stops it (as SIGTERM does).
+    platform.onSignal("SIGINT", () => (worker === null ? stop("\nKeyboard interrupt received, exiting.\n") : undefined));
     platform.onSignal("SIGTERM", () => stop(""));
     platform.stdout(`Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...\n`);
     httpd.serveForever().catch((error: unknown) => {

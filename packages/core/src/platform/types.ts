@@ -349,6 +349,42 @@ export interface Platform {
    * (Deno without `--allow-sys=uid,gid`).
    */
   processIds(): { uid: number; gid: number } | null;
+  /** The number of CPUs the process may use (`--workers auto`). */
+  cpuCount(): number;
+  /**
+   * Set in an instance started by {@link spawnWorker}: its number (1…N) and the port every worker
+   * listens on; `null` otherwise.
+   */
+  readonly worker: WorkerInfo | null;
+  /**
+   * Starts worker `info.index` running the `httpserver` command with `argv`, in a process or a
+   * thread, sharing the port with the others (SO_REUSEPORT, or node:cluster's round-robin where
+   * the runtime has no `reusePort`). Absent where the runtime cannot.
+   */
+  spawnWorker?(info: WorkerInfo, argv: readonly string[]): ServerWorker;
+}
+
+/** What a worker is told by the instance that started it. */
+export interface WorkerInfo {
+  /** The worker's number, 1…N. */
+  index: number;
+  /** The port every worker listens on (resolved already when the command asked for 0). */
+  port: number;
+}
+
+/** A worker started by {@link Platform.spawnWorker}. */
+export interface ServerWorker {
+  /**
+   * Calls `listener` with what the worker writes, in order: `text` holds whole lines (a line is
+   * never split between two calls).
+   */
+  onOutput(listener: (stream: "stdout" | "stderr", text: string) => void): void;
+  /** Resolves with the worker's exit code (`null` when a signal ended it). */
+  readonly exited: Promise<number | null>;
+  /** Asks the worker to stop as SIGTERM would: finish what is in progress, then exit 0. */
+  stop(): void;
+  /** Ends the worker at once. */
+  kill(): void;
 }
 
 let current: Platform | undefined;

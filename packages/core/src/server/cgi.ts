@@ -80,10 +80,11 @@ let deprecationWarned = false;
 /**
  * Writes the deprecation warning of {@link CGIHTTPRequestHandler} to standard error, once per
  * process: Python 3.13 deprecated the class and 3.15 removed it. The handler calls this when it is
- * first constructed; the `--cgi` command line calls it at startup.
+ * first constructed; the `--cgi` command line calls it at startup. A `--workers` worker stays
+ * quiet: the instance that started it has warned.
  */
 export function warnCGIDeprecated(platform: Platform): void {
-  if (deprecationWarned) return;
+  if (deprecationWarned || (platform.worker ?? null) !== null) return;
   deprecationWarned = true;
   platform.stderr(
     "DeprecationWarning: CGIHTTPRequestHandler (--cgi) is deprecated: Python 3.13 deprecated it and " +
