@@ -25,6 +25,7 @@ import {
 } from "@httpserver/core/platform";
 import { NodeFileHandle, nodeFileSystem, SYNC_READ_BYTES } from "@httpserver/node/fs";
 import { processServices } from "@httpserver/node/process";
+import { clusterWorkers } from "@httpserver/node/workers";
 import type { FileSink, Socket as BunSocket, SocketHandler } from "bun";
 
 /**
@@ -327,6 +328,7 @@ export const bunPlatform: Platform = {
   listen,
   fs: nodeFileSystem(BunFileHandle),
   ...processServices,
+  ...clusterWorkers,
   ...zlibCompression(zlib, stream),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,

@@ -26,6 +26,7 @@ import {
 } from "@httpserver/core/platform";
 import { fileSystem } from "./fs.ts";
 import { processServices, spawn } from "./process.ts";
+import { threadWorkers } from "./workers.ts";
 /**
  * Size of the buffer each `read()` fills. Every connection holds one while it waits for bytes, so
  * this bounds the memory of idle connections (1,000 of them: 16 MiB).
@@ -228,17 +229,28 @@ function plainKey(options: TLSListenOptions): string {
 async function listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener> {
   const tls = options.tls;
   if (tls !== undefined) checkTLSConfig(tls, crypto);
-  const open = (hostname: string): Deno.Listener =>
-    tls === undefined
-      ? Deno.listen({ hostname, port: options.port, tcpBacklog: options.backlog })
-      : Deno.listenTls({
-          hostname,
-          port: options.port,
-          tcpBacklog: options.backlog,
-          cert: tls.cert,
-          key: plainKey(tls),
-          alpnProtocols: tls.alpnProtocols.length > 0 ? tls.alpnProtocols : undefined,
-        });
+  // SO_REUSEPORT (for --workers) is unstable in Deno: asked for only when wanted.
+  const reuse = options.reusePort ? { reusePort: true } : {};
+  const open = (hostname: string): Deno.Listener => {
+    try {
+      return tls === undefined
+        ? Deno.listen({ hostname, port: options.port, tcpBacklog: options.backlog, ...reuse })
+        : Deno.listenTls({
+            hostname,
+            port: options.port,
+            tcpBacklog: options.backlog,
+            cert: tls.cert,
+            key: plainKey(tls),
+            alpnProtocols: tls.alpnProtocols.length > 0 ? tls.alpnProtocols : undefined,
+            ...reuse,
+          });
+    } catch (error) {
+      if (options.reusePort && error instanceof Error && /unstable-net/.test(error.message)) {
+        throw new Error("sharing the port between workers needs Deno's --unstable-net (Deno.listen's reusePort)", { cause: error });
+      }
+      throw error;
+    }
+  };
   const listener = await listenDualStack(options.host, open, (error) => error instanceof Deno.errors.AddrNotAvailable);
   let closed = false;
   // Not `for await (… of listener)`: its iterator ends for good on the first failed accept (a
@@ -287,6 +299,7 @@ export const denoPlatform: Platform = {
   listen,
   fs: fileSystem,
   ...processServices,
+  ...threadWorkers,
   ...zlibCompression(zlib, stream),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,

@@ -12,6 +12,7 @@ import * as tls from "node:tls";
 import * as zlib from "node:zlib";
 import { nodeFileSystem } from "./fs.ts";
 import { processServices } from "./process.ts";
+import { clusterWorkers, hasReusePort } from "./workers.ts";
 import {
   type Address,
   type ListenOptions,
@@ -157,7 +158,10 @@ async function listen(options: ListenOptions, onConnection: (socket: Socket) => 
       ? net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => onConnection(new NodeSocket(socket)))
       : createTLSServer(options.tls, onConnection);
   const base: net.ListenOptions = { port: options.port, backlog: options.backlog };
-  if (options.reusePort) (base as { reusePort?: boolean }).reusePort = true;
+  // Its own socket in the port's SO_REUSEPORT group, also in a node:cluster worker (where
+  // `exclusive` keeps the primary from sharing one handle); where Node lacks reusePort, a cluster
+  // worker gets the primary's shared handle instead.
+  if (options.reusePort && hasReusePort()) Object.assign(base, { reusePort: true, exclusive: true });
   await listenDualStack(options.host, (host) => listenOn(server, { ...base, host, ipv6Only: false }));
   // After listening, 'error' reports a failed accept (libuv itself absorbs ECONNABORTED, and
   // EMFILE/ENFILE by accepting and closing the connection); the server goes on accepting.
@@ -251,6 +255,7 @@ export const nodePlatform: Platform = {
   listen,
   fs: nodeFileSystem(),
   ...processServices,
+  ...clusterWorkers,
   ...zlibCompression(zlib, stream),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,
