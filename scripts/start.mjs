@@ -34,7 +34,7 @@ if (runtime === "node") {
       ? [join(dirname(require.resolve("bun/package.json")), "bin", "bun.exe"), [join(ROOT, "packages/bun/src/cli.ts")]]
       : [
           join(dirname(require.resolve("deno/package.json")), "deno"),
-          // What serving and CGI need (README, "The command line"); the workspace's deno.json
+          // What serving, CGI and --workers need (README, "The command line"); the workspace's deno.json
           // resolves @httpserver/core from any working directory.
           [
             "run",
@@ -43,6 +43,7 @@ if (runtime === "node") {
             "--allow-run",
             "--allow-env=PATH",
             "--allow-sys=hostname,uid,gid",
+            "--unstable-net",
             "--config",
             join(ROOT, "deno.json"),
             join(ROOT, "packages/deno/src/cli.ts"),

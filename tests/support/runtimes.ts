@@ -62,7 +62,8 @@ const deno: Runtime = {
   // directory), all permissions.
   command: (file, args) => ({
     cmd: bin("deno"),
-    args: ["run", "-A", "--config", DENO_CONFIG, file, ...args],
+    // --unstable-net: Deno.listen's reusePort, for --workers.
+    args: ["run", "-A", "--unstable-net", "--config", DENO_CONFIG, file, ...args],
     env: { HTTPSERVER_ADAPTER: "deno" },
   }),
 };
