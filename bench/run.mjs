@@ -6,6 +6,8 @@
 //                own server (node:http, Bun.serve, Deno.serve), a raw-TCP fixed reply and CPython
 //   small/large  `httpserver -p HTTP/1.1` serving 1 KiB / 4 MiB, against sirv-cli, http-server,
 //                serve, CPython's http.server and nginx
+//   workers      `--workers 2` serving 1 KiB, against one worker (the scaling factor) and nginx
+//                with 2 and 1 worker processes
 //   range        64 KiB from the middle of the 4 MiB file (`Range`, 206), against sirv-cli and nginx
 //   revalidate   the 1 KiB file with its own `ETag` in `If-None-Match` (304), against the same
 //   listing      the same servers listing a directory of 1,000 files
@@ -103,6 +105,22 @@ const GROUPS = {
     path: FILES.large.path,
     bytesPerRequest: FILES.large.size,
     specs: [...ours((rt) => S.oursStatic(rt, docroot.root, FILES.large.path)), ...(await staticPeers(FILES.large.path))],
+  }),
+  // Two workers against one (the scaling factor) and against nginx with two worker processes.
+  workers: async () => ({
+    path: FILES.small.path,
+    specs: [
+      ...opts.runtimes.flatMap((rt) => [
+        { key: `ours:${rt}`, spec: S.oursStatic(rt, docroot.root, FILES.small.path, 2) },
+        { key: `one:${rt}`, spec: S.oursStatic(rt, docroot.root, FILES.small.path, 1) },
+      ]),
+      ...(tools.nginx
+        ? [
+            { key: "nginx2", spec: await S.nginx(tools.nginx, docroot.root, FILES.small.path, workdir, 2) },
+            { key: "nginx", spec: await S.nginx(tools.nginx, docroot.root, FILES.small.path, workdir, 1) },
+          ]
+        : []),
+    ],
   }),
   range: async () => ({
     path: FILES.large.path,

@@ -5,7 +5,8 @@ export const USAGE = `usage: pnpm bench [-- options]
   --quick              short trials (1 s x 2 rounds, 6 s slow download): a smoke run
                        (wrk takes whole seconds: durations are rounded)
   --runtime=LIST       runtimes for our server: node,bun,deno (default: all three)
-  --only=LIST          cases: hello,small,large,range,revalidate,listing,connections
+  --only=LIST          cases: hello,small,large,workers,range,revalidate,listing,
+                       connections
                        (default: all)
   --rounds=N           measured rounds per case (default 3)
   --duration=S         seconds of wrk per trial (default 3)
@@ -17,7 +18,7 @@ export const USAGE = `usage: pnpm bench [-- options]
   -h, --help           this text`;
 
 const RUNTIMES = ["node", "bun", "deno"];
-const CASES = ["hello", "small", "large", "range", "revalidate", "listing", "connections"];
+const CASES = ["hello", "small", "large", "workers", "range", "revalidate", "listing", "connections"];
 
 function list(value, allowed, what) {
   const items = value

@@ -1,5 +1,6 @@
 // The tables: one per runtime, a row per (case, peer) with our figure, the peer's, the ratio
 // ours/peer and the target where there is one.
+import { cpus } from "node:os";
 import { ratio, median } from "./measure.mjs";
 
 const fmt = (x, digits = 0) =>
@@ -13,8 +14,11 @@ export const TARGETS = {
     bun: { native: 0.9 },
     deno: { native: 0.75 },
   },
-  small: { node: { sirv: 3, nginx: 0.3 } },
+  small: { node: { sirv: 3, nginx: 0.4 }, bun: { sirv: 3, nginx: 0.4 }, deno: { sirv: 3, nginx: 0.4 } },
   large: { node: { nginx: 0.9 }, bun: { nginx: 0.9 }, deno: { nginx: 0.9 } },
+  // Two workers: ≥ 0.4× nginx with two; ≥ 1.6× our one worker where there are ≥ 4 CPUs (on 2,
+  // wrk takes one and the workers share the other).
+  workers: Object.fromEntries(["node", "bun", "deno"].map((rt) => [rt, cpus().length >= 4 ? { nginx2: 0.4, one: 1.6 } : { nginx2: 0.4 }])),
 };
 
 /** Limits on memory (MiB) for every runtime. */
@@ -24,6 +28,7 @@ const CASE_TITLES = {
   hello: ["hello, 13 B (logging off)", "req/s"],
   small: ["static 1 KiB (logging on)", "req/s"],
   large: ["static 4 MiB (logging on)", "MiB/s"],
+  workers: ["static 1 KiB, --workers 2", "req/s"],
   range: ["64 KiB range of 4 MiB (206)", "req/s"],
   revalidate: ["revalidation of 1 KiB (304)", "req/s"],
   listing: ["listing, 1,000 files", "req/s"],

@@ -55,16 +55,16 @@ export function pythonHello(python) {
 }
 
 /** Our command line, as users run it: `httpserver -p HTTP/1.1`, logging every request (to /dev/null). */
-export function oursStatic(runtime, docroot, path) {
-  const args = ["-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", docroot, "0"];
+export function oursStatic(runtime, docroot, path, workers = 1) {
+  const args = ["-p", "HTTP/1.1", "-b", "127.0.0.1", "-d", docroot, ...(workers === 1 ? [] : ["--workers", String(workers)]), "0"];
   const cli = {
     node: join(ROOT, "packages/node/dist/cli.js"),
     bun: join(ROOT, "packages/bun/src/cli.ts"),
     deno: join(ROOT, "packages/deno/src/cli.ts"),
   }[runtime];
   return {
-    name: `ours (${runtime})`,
-    ...runIn(runtime, cli, args, ["--allow-net", "--allow-read"]),
+    name: workers === 1 ? `ours (${runtime})` : `ours (${runtime}, ${workers} workers)`,
+    ...runIn(runtime, cli, args, ["--allow-net", "--allow-read", "--unstable-net"]),
     cwd: ROOT,
     path,
     quiet: true,
@@ -124,15 +124,15 @@ export function pythonStatic(python, docroot, path) {
 }
 
 /** nginx: one worker, access log off, sendfile, autoindex for the listing. */
-export async function nginx(nginxPath, docroot, path, workdir) {
+export async function nginx(nginxPath, docroot, path, workdir, workers = 1) {
   const port = await freePort();
-  const prefix = join(workdir, "nginx");
+  const prefix = join(workdir, `nginx-${workers}`);
   mkdirSync(prefix, { recursive: true });
   const mime = existsSync("/etc/nginx/mime.types") ? "include /etc/nginx/mime.types;" : "";
   const conf = join(prefix, "nginx.conf");
   writeFileSync(
     conf,
-    `worker_processes 1;
+    `worker_processes ${workers};
 daemon off;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
@@ -157,5 +157,12 @@ http {
 }
 `,
   );
-  return { name: "nginx", cmd: nginxPath, args: ["-p", prefix, "-c", conf], port, path, quiet: true };
+  return {
+    name: workers === 1 ? "nginx" : `nginx, ${workers} workers`,
+    cmd: nginxPath,
+    args: ["-p", prefix, "-c", conf],
+    port,
+    path,
+    quiet: true,
+  };
 }
