@@ -76,4 +76,14 @@ describe("FileCache", () => {
     expect(cache.get("/a", stat(4))).not.toBeNull();
     expect(cache.get("/c", stat(4))).not.toBeNull();
   });
+
+  test("keep: what is made from a path (a listing) is kept under the same rules", () => {
+    const cache = new FileCache(4, 10);
+    const bytes = new TextEncoder().encode("list");
+    cache.keep("/dir", stat(0), bytes, LATER);
+    expect(cache.get("/dir", stat(0))).toBe(bytes);
+    cache.keep("/racy", stat(0), bytes, stat(0).mtimeMs + 10);
+    cache.keep("/big", stat(0), new TextEncoder().encode("large"), LATER);
+    expect([cache.get("/racy", stat(0)), cache.get("/big", stat(0))]).toEqual([null, null]);
+  });
 });

@@ -108,6 +108,21 @@ let slab = new Uint8Array(SLAB_BYTES);
 let slabUsed = 0;
 
 /**
+ * `parts` one after another in a new array (a copy even of a single part); `total` is the sum of
+ * their lengths, computed when omitted.
+ */
+export function concatBytes(parts: readonly Uint8Array[], total = parts.reduce((n, part) => n + part.length, 0)): Uint8Array {
+  if (parts.length === 1) return parts[0].slice();
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
  * A new array of `n` bytes (contents unspecified). Small ones are views carved from a shared
  * 64 KiB slab, never handed out twice: a fresh `ArrayBuffer` per response head costs far more in
  * V8 than a view (Node's `Buffer.allocUnsafe` pools the same way). So `.buffer` of the result may

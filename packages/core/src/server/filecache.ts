@@ -3,6 +3,8 @@
  * an entry is used only when the `stat` made for the request still gives the same size,
  * modification and change times and inode as when the bytes were read, so that no response ever
  * differs from what a fresh read would give. A hit costs the request no `open`, `read` or `close`.
+ * The same class keeps the rendered entries of directory listings, validated by the directory's
+ * `stat` (see `SimpleHTTPRequestHandler.listingCache`).
  *
  * A file changed within {@link RACY_MS} before it is read is served but not kept (git's "racily
  * clean" rule): a file system keeps times to a second or a millisecond (Deno gives milliseconds),
@@ -74,7 +76,18 @@ export class FileCache {
     if (stat.size > this.maxFileBytes || stat.size > this.maxTotalBytes) return null;
     const bytes = await handle.read(0, stat.size);
     if (bytes.length !== stat.size) return null;
-    if (now - Math.max(stat.mtimeMs, stat.ctimeMs) < RACY_MS) return bytes;
+    this.keep(path, stat, bytes, now);
+    return bytes;
+  }
+
+  /**
+   * Keeps `bytes`, made from `path` when it was as `stat` describes it, if they are small enough
+   * and `path` did not change within {@link RACY_MS} of `now` (milliseconds since the epoch);
+   * least recently used entries make room.
+   */
+  keep(path: string, stat: FileStat, bytes: Uint8Array, now: number): void {
+    if (bytes.length > this.maxFileBytes || bytes.length > this.maxTotalBytes) return;
+    if (now - Math.max(stat.mtimeMs, stat.ctimeMs) < RACY_MS) return;
     const old = this.#entries.get(path);
     if (old !== undefined) {
       this.#entries.delete(path);
@@ -87,7 +100,6 @@ export class FileCache {
       this.#entries.delete(key);
       this.#total -= entry.bytes.length;
     }
-    return bytes;
   }
 
   /** Forgets every entry. */

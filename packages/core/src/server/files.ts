@@ -5,7 +5,7 @@
  * @module
  */
 
-import { utf8Encode } from "../http/chars.ts";
+import { concatBytes, utf8Encode } from "../http/chars.ts";
 import type { Channel } from "./channel.ts";
 import { ConnectionClosedError } from "./errors.ts";
 
@@ -88,7 +88,7 @@ export class RequestBodyReader {
       parts.push(part);
       total += part.length;
     }
-    return concat(parts, total);
+    return concatBytes(parts, total);
   }
 
   /**
@@ -117,7 +117,7 @@ export class RequestBodyReader {
       total += part.length;
       if (part[part.length - 1] === 0x0a) break;
     }
-    return concat(parts, total);
+    return concatBytes(parts, total);
   }
 
   /** Iterates the body line by line (Python's iteration over a file). */
@@ -128,17 +128,6 @@ export class RequestBodyReader {
       yield line;
     }
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0].slice();
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /**
