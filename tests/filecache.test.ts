@@ -3,7 +3,9 @@
  * server has cached (older than the "racily clean" window, so that it is kept) is rewritten in
  * each way a cache could miss — same size with its modification time put back, a new size,
  * replaced by another file of the same size and time, by a directory, deleted — and the next
- * request sees the change.
+ * request sees the change. The same for the listing cache: entries added, removed and renamed, an
+ * entry replaced by a directory, and a symbolic link whose target changes kind (which leaves the
+ * listed directory's times as they were).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -26,6 +28,11 @@ beforeAll(async () => {
       fs.writeFileSync(path.join(dir, name), "version 1\n");
       fs.utimesSync(path.join(dir, name), OLD, OLD);
     }
+    fs.mkdirSync(path.join(dir, "list"));
+    fs.writeFileSync(path.join(dir, "list", "a.txt"), "a\n");
+    fs.mkdirSync(path.join(dir, "links"));
+    fs.writeFileSync(path.join(dir, "target"), "a file, then a directory\n");
+    fs.symlinkSync("../target", path.join(dir, "links", "link"));
   }
   // Older than the window: the first request keeps them.
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -80,6 +87,34 @@ for (const rt of runtimes()) {
       expect((await get("gone.txt")).status).toBe(200);
       fs.rmSync(path.join(dir, "gone.txt"));
       expect((await request(srv.port, "/gone.txt")).status).toBe(404);
+    });
+
+    /** The entries of the listing of `name` (GET twice, the second from the cache when kept). */
+    const listing = async (name: string) => {
+      const body = (await get(name)).body.toString();
+      return [...body.matchAll(/<li>(.*)<\/li>/g)].map((m) => m[1]);
+    };
+
+    test("a listing shows each entry added, renamed, replaced by a directory and removed", async () => {
+      const list = path.join(dir, "list");
+      expect(await listing("list/")).toEqual(['<a href="a.txt">a.txt</a>']);
+      fs.writeFileSync(path.join(list, "b.txt"), "b\n");
+      expect(await listing("list/")).toEqual(['<a href="a.txt">a.txt</a>', '<a href="b.txt">b.txt</a>']);
+      fs.renameSync(path.join(list, "a.txt"), path.join(list, "c.txt"));
+      expect(await listing("list/")).toEqual(['<a href="b.txt">b.txt</a>', '<a href="c.txt">c.txt</a>']);
+      fs.rmSync(path.join(list, "b.txt"));
+      fs.mkdirSync(path.join(list, "b.txt"));
+      expect(await listing("list/")).toEqual(['<a href="b.txt/">b.txt/</a>', '<a href="c.txt">c.txt</a>']);
+      fs.rmSync(path.join(list, "b.txt"), { recursive: true });
+      fs.rmSync(path.join(list, "c.txt"));
+      expect(await listing("list/")).toEqual([]);
+    });
+
+    test("a listing with a symbolic link follows its target from a file to a directory", async () => {
+      expect(await listing("links/")).toEqual(['<a href="link">link@</a>']);
+      fs.rmSync(path.join(dir, "target"));
+      fs.mkdirSync(path.join(dir, "target"));
+      expect(await listing("links/")).toEqual(['<a href="link/">link@</a>']);
     });
   });
 }

@@ -3,6 +3,7 @@
  * @module
  */
 
+import { concatBytes, latin1Encode } from "../http/chars.ts";
 import { type Validators, evaluatePreconditions, formatEntityTag, ifRangeMatches } from "../http/conditional.ts";
 import { protocolVersionNumber } from "../http/framing.ts";
 import { chooseEncoding } from "../http/negotiation.ts";
@@ -31,8 +32,14 @@ export interface SimpleHTTPRequestHandlerOptions {
 /** The {@link SimpleHTTPRequestHandler.fileCache} handlers share unless told otherwise. */
 const SHARED_FILE_CACHE = new FileCache();
 
+/** The {@link SimpleHTTPRequestHandler.listingCache} handlers share unless told otherwise. */
+const SHARED_LISTING_CACHE = new FileCache(1024 * 1024, 8 * 1024 * 1024);
+
 /** Bytes per read when copying a file to the client (CPython's `shutil.COPY_BUFSIZE` is 64 KiB). */
 const COPY_CHUNK = 256 * 1024;
+
+/** The end of every listing. */
+const LISTING_END = latin1Encode("</ul>\n<hr>\n</body>\n</html>\n");
 
 /** Seconds a client is asked to wait (`Retry-After`) when no file descriptor is left. */
 const RETRY_AFTER_SECONDS = "1";
@@ -119,6 +126,14 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * Python.
    */
   fileCache: FileCache | null = SHARED_FILE_CACHE;
+  /**
+   * Where the entries of directory listings are kept between requests, rendered as HTML and
+   * validated by the directory's `stat` (entries added, removed or renamed change its
+   * modification time); a listing with a symbolic link is never kept (its target may change
+   * kind). `null` for none. Default: one cache shared by every handler of the process, listings
+   * up to 1 MiB, 8 MiB in all. Not in Python.
+   */
+  listingCache: FileCache | null = SHARED_LISTING_CACHE;
 
   /**
    * @param options `directory` (default: the current directory) and `extraResponseHeaders`.
@@ -449,7 +464,41 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
    * suffix, symbolic links `@`.
    */
   async listDirectory(path: string): Promise<ReadableSource | null> {
+    const items = await this.#listingItems(path);
+    if (items === null) return null;
+    let displaypath = this.path.split("#", 1)[0].split("?", 1)[0];
+    displaypath = htmlEscape(unquoteLenient(displaypath), false);
+    const title = `Directory listing for ${displaypath}`;
+    const head = [
+      "<!DOCTYPE HTML>",
+      '<html lang="en">',
+      "<head>",
+      '<meta charset="utf-8">',
+      '<style type="text/css">\n:root {\ncolor-scheme: light dark;\n}\n</style>',
+      `<title>${title}</title>\n</head>`,
+      `<body>\n<h1>${title}</h1>`,
+      "<hr>\n<ul>\n",
+    ].join("\n");
+    // Names that are not UTF-8 go back to their bytes (Python's `surrogateescape`).
+    const encoded = concatBytes([fsencode(head), items, LISTING_END]);
+    this.sendResponse(200);
+    this.sendHeader("Content-type", "text/html; charset=utf-8");
+    this.sendHeader("Content-Length", String(encoded.length));
+    this.#sendExtraResponseHeaders();
+    this.endHeaders();
+    return new BytesIO(encoded);
+  }
+
+  /**
+   * The `<li>` lines of the listing of `path`, encoded, from {@link listingCache} when the
+   * directory is unchanged; `null` when it cannot be read (404 or 503 sent).
+   */
+  async #listingItems(path: string): Promise<Uint8Array | null> {
     const fs = this.server.platform.fs;
+    const cache = this.listingCache;
+    const stat = cache === null ? null : await statOrNull(fs, path);
+    const cached = stat === null ? null : cache!.get(path, stat);
+    if (cached !== null) return cached;
     let entries;
     try {
       entries = await fs.scandir(path);
@@ -460,19 +509,8 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     }
     const keyed = entries.map((entry) => ({ entry, key: entry.name.toLowerCase() }));
     keyed.sort((a, b) => compareCodePoints(a.key, b.key));
-    let displaypath = this.path.split("#", 1)[0].split("?", 1)[0];
-    displaypath = htmlEscape(unquoteLenient(displaypath), false);
-    const title = `Directory listing for ${displaypath}`;
-    const lines = [
-      "<!DOCTYPE HTML>",
-      '<html lang="en">',
-      "<head>",
-      '<meta charset="utf-8">',
-      '<style type="text/css">\n:root {\ncolor-scheme: light dark;\n}\n</style>',
-      `<title>${title}</title>\n</head>`,
-      `<body>\n<h1>${title}</h1>`,
-      "<hr>\n<ul>",
-    ];
+    let lines = "";
+    let hasLink = false;
     for (const { entry } of keyed) {
       const name = entry.name;
       let displayname = name;
@@ -483,18 +521,15 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
         displayname = name + "/";
         linkname = name + "/";
       }
-      if (entry.isSymbolicLink) displayname = name + "@";
-      lines.push(`<li><a href="${quote(linkname)}">${htmlEscape(displayname, false)}</a></li>`);
+      if (entry.isSymbolicLink) {
+        displayname = name + "@";
+        hasLink = true;
+      }
+      lines += `<li><a href="${quote(linkname)}">${htmlEscape(displayname, false)}</a></li>\n`;
     }
-    lines.push("</ul>\n<hr>\n</body>\n</html>\n");
-    // Names that are not UTF-8 go back to their bytes (Python's `surrogateescape`).
-    const encoded = fsencode(lines.join("\n"));
-    this.sendResponse(200);
-    this.sendHeader("Content-type", "text/html; charset=utf-8");
-    this.sendHeader("Content-Length", String(encoded.length));
-    this.#sendExtraResponseHeaders();
-    this.endHeaders();
-    return new BytesIO(encoded);
+    const items = fsencode(lines);
+    if (stat !== null && !hasLink) cache!.keep(path, stat, items, this.server.platform.now());
+    return items;
   }
 
   /**
