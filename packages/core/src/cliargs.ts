@@ -240,14 +240,7 @@ function seconds(text: string): number {
  * @throws {ArgumentTypeError} `invalid count value: 'text'`.
  */
 function count(text: string): number {
-  let value: bigint;
-  try {
-    value = pyInt(text);
-  } catch {
-    throw new ArgumentTypeError(`invalid count value: ${pyRepr(text)}`);
-  }
-  if (value < 0n) throw new ArgumentTypeError(`invalid count value: ${pyRepr(text)}`);
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
+  return intAtLeast(text, 0n, "count");
 }
 
 /**
@@ -255,14 +248,21 @@ function count(text: string): number {
  * @throws {ArgumentTypeError} `invalid workers value: 'text'`.
  */
 function workers(text: string): number | "auto" {
-  if (text === "auto") return text;
+  return text === "auto" ? text : intAtLeast(text, 1n, "workers");
+}
+
+/**
+ * Python's `int()` of `text`, at least `min` (numbers beyond `Number.MAX_SAFE_INTEGER` are that).
+ * @throws {ArgumentTypeError} `invalid <kind> value: 'text'`.
+ */
+function intAtLeast(text: string, min: bigint, kind: string): number {
   let value: bigint;
   try {
     value = pyInt(text);
   } catch {
-    throw new ArgumentTypeError(`invalid workers value: ${pyRepr(text)}`);
+    throw new ArgumentTypeError(`invalid ${kind} value: ${pyRepr(text)}`);
   }
-  if (value < 1n) throw new ArgumentTypeError(`invalid workers value: ${pyRepr(text)}`);
+  if (value < min) throw new ArgumentTypeError(`invalid ${kind} value: ${pyRepr(text)}`);
   return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
 }
 
