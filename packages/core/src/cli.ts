@@ -10,7 +10,7 @@ import { SSLError, ThreadingHTTPSServer } from "./server/https.ts";
 import { ThreadingHTTPServer } from "./server/server.ts";
 import { CGIHTTPRequestHandler, warnCGIDeprecated } from "./server/cgi.ts";
 import { SimpleHTTPRequestHandler } from "./server/simple.ts";
-import { runWorkers } from "./workers.ts";
+import { runWorkers, serveUntilStopped } from "./workers.ts";
 
 /** Errno numbers of the errors a bind or directory check reports (Linux values). */
 const ERRNO: Record<string, [number, string]> = {
@@ -148,41 +148,13 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
   httpd.sendTimeout = options.sendTimeout;
   if (options.maxConnections !== null) httpd.maxConnections = options.maxConnections;
   httpd.shutdownTimeout = options.shutdownTimeout;
-  // A worker shares the port with the others.
-  if (worker !== null) httpd.allowReusePort = true;
   try {
     await httpd.ready;
   } catch (error) {
     if (error instanceof SSLError) return fail(error.message, 1);
     return fail(`cannot listen on ${options.bind || "all interfaces"} port ${options.port}: ${describe(error)}`, 1);
   }
-  const [host, port] = httpd.serverAddress;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
-  const scheme = options.tlsCert ? "HTTPS" : "HTTP";
-  // Signal handlers go in before the startup line: whoever waits for that line (a supervisor, a
-  // test) may signal the process as soon as it has read it.
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (message: string) => {
-      // A second signal while requests are still finishing: exit now.
-      if (stopping) return resolve(0);
-      stopping = true;
-      if (message) platform.stdout(message);
-      void httpd
-        .shutdown()
-        .then(
-          () => httpd.serverClose(),
-          () => httpd.serverClose(),
-        )
-        .finally(() => resolve(0));
-    };
-    // A worker's Ctrl-C is its primary's to handle: the primary stops it (as SIGTERM does).
-    platform.onSignal("SIGINT", () => (worker === null ? stop("\nKeyboard interrupt received, exiting.\n") : undefined));
-    platform.onSignal("SIGTERM", () => stop(""));
-    platform.stdout(`Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...\n`);
-    httpd.serveForever().catch((error: unknown) => {
-      platform.stderr(`${prog}: error: ${describe(error)}\n`);
-      resolve(1);
-    });
+  return serveUntilStopped(platform, httpd, (error) => {
+    platform.stderr(`${prog}: error: ${describe(error)}\n`);
   });
 }

@@ -28,6 +28,7 @@ export type {
   Subprocess,
   TLSListenOptions,
   Timer,
+  WorkerInfo,
 } from "./platform/types.ts";
 export { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from "./python/errorpage.ts";
 export { HTTPMessage } from "./python/message.ts";
@@ -58,3 +59,4 @@ export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass, type
 export { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions } from "./server/simple.ts";
 export { BytesIO, FileSource, type ReadableSource } from "./server/sources.ts";
 export { VERSION } from "./version.ts";
+export { serveUntilStopped, serveWorkers, type ServeWorkersOptions } from "./workers.ts";

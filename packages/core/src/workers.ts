@@ -13,8 +13,10 @@
  * @module
  */
 
-import type { Platform, ServerWorker } from "./platform/types.ts";
+import { getPlatform, type Platform, type ServerWorker, type WorkerInfo } from "./platform/types.ts";
 import { formatLogDate } from "./python/dates.ts";
+import { HTTPSServer } from "./server/https.ts";
+import type { HTTPServer } from "./server/server.ts";
 
 /** What the primary needs to know. */
 export interface WorkerPlan {
@@ -44,11 +46,12 @@ interface Slot {
 }
 
 /**
- * Runs `plan.count` workers with `argv` (the command line the user gave) until Ctrl-C or SIGTERM;
- * resolves with the exit code: 0, or the code of the workers that could not start.
+ * Runs `plan.count` workers until Ctrl-C or SIGTERM: the `httpserver` command with `argv` (the
+ * command line the user gave), or with `argv` `null` this program again (see {@link serveWorkers}).
+ * Resolves with the exit code: 0, or the code of the workers that could not start.
  * @throws Error when the platform cannot start workers.
  */
-export function runWorkers(platform: Platform, argv: readonly string[], plan: WorkerPlan): Promise<number> {
+export function runWorkers(platform: Platform, argv: readonly string[] | null, plan: WorkerPlan): Promise<number> {
   const spawn = platform.spawnWorker?.bind(platform);
   if (spawn === undefined) throw new Error(`--workers is not supported on ${platform.name}`);
   const log = (message: string) => platform.stderr(`- - - [${formatLogDate(platform.now() / 1000)}] ${message}\n`);
@@ -158,4 +161,100 @@ export function runWorkers(platform: Platform, argv: readonly string[], plan: Wo
       start(slot);
     }
   });
+}
+
+/**
+ * Serves with `httpd` (bound already: its `ready` resolved) until Ctrl-C or SIGTERM, as the
+ * `httpserver` command does: prints `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...`
+ * (`HTTPS` for an {@link HTTPSServer}), and on the signal stops accepting and lets requests in
+ * progress finish for up to `httpd.shutdownTimeout` seconds (a second signal ends it at once; Ctrl-C
+ * first prints `Keyboard interrupt received, exiting.`). In a worker, Ctrl-C is left to the
+ * instance that started it, which stops its workers as SIGTERM does.
+ * @param onError called when serving fails (the result is then 1).
+ * @returns 0 once stopped, 1 if `serveForever` failed.
+ */
+export function serveUntilStopped(platform: Platform, httpd: HTTPServer, onError: (error: unknown) => void): Promise<number> {
+  const [host, port] = httpd.serverAddress;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const scheme = httpd instanceof HTTPSServer ? "HTTPS" : "HTTP";
+  const inWorker = (platform.worker ?? null) !== null;
+  // Signal handlers go in before the startup line: whoever waits for that line (a supervisor, a
+  // test, the instance that started this worker) may signal the process as soon as it has read it.
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (message: string) => {
+      // A second signal while requests are still finishing: exit now.
+      if (stopping) return resolve(0);
+      stopping = true;
+      if (message) platform.stdout(message);
+      void httpd
+        .shutdown()
+        .then(
+          () => httpd.serverClose(),
+          () => httpd.serverClose(),
+        )
+        .finally(() => resolve(0));
+    };
+    platform.onSignal("SIGINT", () => (inWorker ? undefined : stop("\nKeyboard interrupt received, exiting.\n")));
+    platform.onSignal("SIGTERM", () => stop(""));
+    platform.stdout(`Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...\n`);
+    httpd.serveForever().catch((error: unknown) => {
+      onError(error);
+      resolve(1);
+    });
+  });
+}
+
+/** Options of {@link serveWorkers}. */
+export interface ServeWorkersOptions {
+  /** Seconds a worker gets to finish requests in progress when stopping (default 5, as `--shutdown-timeout`). */
+  shutdownTimeout?: number;
+}
+
+/**
+ * `--workers` for a program of your own: serves on `count` workers (`"auto"`: one per CPU) that
+ * share the server's port, each running this program again — node:cluster processes on Node and
+ * Bun, worker threads on Deno (which needs `--unstable-net` for the shared port).
+ *
+ * - In the program as started, with `count` above 1: starts the workers and looks after them as
+ *   `httpserver --workers` does (one startup line, whole log lines, a worker that dies restarted
+ *   after a back-off, Ctrl-C and SIGTERM stop them all); resolves with 0 once they stopped, or
+ *   with the exit code of workers that could not start.
+ * - In a worker, and with `count` 1: calls `start` for the server (in a worker its
+ *   `allowReusePort` is already `true`), waits for it to listen, then serves until stopped as
+ *   {@link serveUntilStopped}. Then a worker ends (the promise never settles there), and outside a
+ *   worker it resolves with 0. A server that cannot listen is an error on standard error and exit
+ *   code 1.
+ *
+ * The address must name a port (not 0): every worker binds the one `start` gives.
+ * @param start makes the server; it gets the worker's number and port (`null` outside a worker).
+ * @returns the exit code for the program.
+ * @throws Error when the runtime cannot start workers.
+ */
+export async function serveWorkers(
+  count: number | "auto",
+  start: (worker: WorkerInfo | null) => HTTPServer | Promise<HTTPServer>,
+  options: ServeWorkersOptions = {},
+): Promise<number> {
+  const platform = getPlatform();
+  const worker = platform.worker ?? null;
+  const shutdownTimeout = options.shutdownTimeout ?? 5;
+  const n = count === "auto" ? platform.cpuCount() : count;
+  if (worker === null && n > 1) return runWorkers(platform, null, { count: n, port: 0, shutdownTimeout });
+  let code: number;
+  try {
+    const httpd = await start(worker);
+    httpd.shutdownTimeout = shutdownTimeout;
+    await httpd.ready;
+    code = await serveUntilStopped(platform, httpd, (error) => platform.stderr(`error: ${String(error)}\n`));
+  } catch (error) {
+    platform.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    code = 1;
+  }
+  if (worker !== null && platform.endWorker !== undefined) {
+    // A worker ends here; what follows `serveWorkers` in the program runs in its primary only.
+    platform.endWorker(code);
+    return new Promise<number>(() => {});
+  }
+  return code;
 }

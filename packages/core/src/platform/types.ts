@@ -357,18 +357,21 @@ export interface Platform {
    */
   readonly worker: WorkerInfo | null;
   /**
-   * Starts worker `info.index` running the `httpserver` command with `argv`, in a process or a
-   * thread, sharing the port with the others (SO_REUSEPORT, or node:cluster's round-robin where
-   * the runtime has no `reusePort`). Absent where the runtime cannot.
+   * Starts worker `info.index` running the `httpserver` command with `argv` (or, with `argv`
+   * `null`, the program itself again), in a process or a thread, sharing the port with the others
+   * (SO_REUSEPORT, or node:cluster's round-robin where the runtime has no `reusePort`). Absent
+   * where the runtime cannot.
    */
-  spawnWorker?(info: WorkerInfo, argv: readonly string[]): ServerWorker;
+  spawnWorker?(info: WorkerInfo, argv: readonly string[] | null): ServerWorker;
+  /** In a worker: ends it with exit code `code` (what its {@link ServerWorker.exited} gives). */
+  endWorker?(code: number): void;
 }
 
 /** What a worker is told by the instance that started it. */
 export interface WorkerInfo {
   /** The worker's number, 1…N. */
   index: number;
-  /** The port every worker listens on (resolved already when the command asked for 0). */
+  /** The port every worker of the command listens on (resolved already when it asked for 0); 0 for a worker of `serveWorkers`, whose program names its port. */
   port: number;
 }
 

@@ -60,8 +60,11 @@ export function defaultMaxConnections(descriptorLimit: number | null): number {
 export class HTTPServer implements HandlerServer {
   /** Python's `allow_reuse_address` (SO_REUSEADDR; runtimes set it on POSIX anyway). */
   allowReuseAddress = true;
-  /** Python's `allow_reuse_port` (SO_REUSEPORT). */
-  allowReusePort = false;
+  /**
+   * Python's `allow_reuse_port` (SO_REUSEPORT). `false`, except in a worker started by
+   * `serveWorkers` or `--workers` (`Platform.worker`), which shares its port with the others.
+   */
+  allowReusePort: boolean = (getPlatform().worker ?? null) !== null;
   /**
    * Listen backlog (Python's `request_queue_size`). 1024 rather than Python's 5: a burst of
    * connections (a browser opens several at once) would otherwise overflow the kernel's accept
