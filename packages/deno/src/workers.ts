@@ -1,9 +1,10 @@
 /**
- * `--workers` on Deno: worker threads (Web Workers), which inherit the permissions and
- * configuration of the command, each running it with its own listener on the shared port
- * (`Deno.listen`'s `reusePort`, which needs `--unstable-net`). What a worker writes to its
- * standard streams, and its exit code, come back as messages; stopping it is a message too
- * (signals reach only the main thread).
+ * `--workers` and `serveWorkers` on Deno: worker threads (Web Workers), which inherit the
+ * permissions and configuration of the program, each with its own listener on the shared port
+ * (`Deno.listen`'s `reusePort`, which needs `--unstable-net`). A worker runs `worker.ts` (the
+ * `httpserver` command) or the program's main module again; its name tells it what it is. What it
+ * writes to its standard streams, and its exit code, come back as messages; stopping it is a
+ * message too (signals reach only the main thread).
  * @module
  */
 import type { Platform, ServerWorker, WorkerInfo } from "@httpserver/core/platform";
@@ -11,8 +12,19 @@ import type { Platform, ServerWorker, WorkerInfo } from "@httpserver/core/platfo
 /** A message from a worker thread. */
 export type WorkerMessage = { type: "output"; stream: "stdout" | "stderr"; text: string } | { type: "exit"; code: number };
 
-function spawnWorker(info: WorkerInfo, argv: readonly string[]): ServerWorker {
-  const worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+/** What a worker thread is told, in its name after {@link NAME_PREFIX}. */
+interface WorkerName {
+  info: WorkerInfo;
+  /** The command line of `httpserver`, or `null` for the program itself. */
+  argv: string[] | null;
+}
+
+const NAME_PREFIX = "httpserver-worker ";
+
+function spawnWorker(info: WorkerInfo, argv: readonly string[] | null): ServerWorker {
+  const module = argv === null ? Deno.mainModule : new URL("./worker.ts", import.meta.url).href;
+  const name: WorkerName = { info, argv: argv === null ? null : [...argv] };
+  const worker = new Worker(module, { type: "module", name: NAME_PREFIX + JSON.stringify(name) });
   const listeners: ((stream: "stdout" | "stderr", text: string) => void)[] = [];
   let settle: (code: number | null) => void = () => {};
   const exited = new Promise<number | null>((resolve) => (settle = resolve));
@@ -31,7 +43,6 @@ function spawnWorker(info: WorkerInfo, argv: readonly string[]): ServerWorker {
     worker.terminate();
     settle(1);
   };
-  worker.postMessage({ info, argv: [...argv] });
   return {
     onOutput: (listener) => void listeners.push(listener),
     exited,
@@ -43,9 +54,40 @@ function spawnWorker(info: WorkerInfo, argv: readonly string[]): ServerWorker {
   };
 }
 
-/** The workers part of the Deno platform, in the main thread. */
-export const threadWorkers: Pick<Platform, "cpuCount" | "worker" | "spawnWorker"> = {
-  cpuCount: () => navigator.hardwareConcurrency,
-  worker: null,
-  spawnWorker,
-};
+/** This thread's {@link WorkerName} when it is a worker thread started by {@link spawnWorker}. */
+function workerName(): WorkerName | null {
+  const name = (globalThis as { name?: unknown }).name;
+  const inWorker = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined";
+  if (!inWorker || typeof name !== "string" || !name.startsWith(NAME_PREFIX)) return null;
+  return JSON.parse(name.slice(NAME_PREFIX.length)) as WorkerName;
+}
+
+/** The command line of this worker thread when it runs `httpserver` (`worker.ts`). */
+export function workerArgv(): string[] {
+  return workerName()?.argv ?? [];
+}
+
+type WorkerParts = Pick<Platform, "cpuCount" | "worker" | "spawnWorker" | "endWorker" | "stdout" | "stderr" | "onSignal">;
+
+/** The workers part of the Deno platform: starting threads in the main thread; in a worker thread, its streams, signals and end. */
+export function threadWorkers(main: Pick<Platform, "stdout" | "stderr" | "onSignal">): WorkerParts {
+  const cpuCount = () => navigator.hardwareConcurrency;
+  const name = workerName();
+  if (name === null) return { ...main, cpuCount, worker: null, spawnWorker };
+  const scope = globalThis as unknown as { postMessage(message: WorkerMessage): void; onmessage: ((event: MessageEvent) => void) | null };
+  let stop: (() => void) | null = null;
+  scope.onmessage = (event) => {
+    if (event.data === "stop") stop?.();
+  };
+  return {
+    cpuCount,
+    worker: name.info,
+    stdout: (text) => scope.postMessage({ type: "output", stream: "stdout", text }),
+    stderr: (text) => scope.postMessage({ type: "output", stream: "stderr", text }),
+    // SIGTERM is the main thread's "stop"; SIGINT reaches the main thread only.
+    onSignal: (signal, handler) => {
+      if (signal === "SIGTERM") stop = handler;
+    },
+    endWorker: (code) => scope.postMessage({ type: "exit", code }),
+  };
+}

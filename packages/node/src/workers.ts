@@ -1,6 +1,6 @@
 /**
- * `--workers` on Node and Bun: worker processes started with `node:cluster`, which runs the same
- * command again. Each worker listens on the port the primary chose: with SO_REUSEPORT where the
+ * `--workers` and `serveWorkers` on Node and Bun: worker processes started with `node:cluster`,
+ * which runs the same program again. Each worker listens on the port the primary chose: with SO_REUSEPORT where the
  * runtime has it (Bun, Node ≥ 22.12: the kernel spreads connections), else on the handle
  * node:cluster shares from the primary (round-robin). Their output comes back through pipes and is
  * passed on in whole lines. Bun implements node:cluster too, so its adapter reuses this module
@@ -43,9 +43,9 @@ function wholeLines(stream: NodeJS.ReadableStream, emit: (text: string) => void)
   });
 }
 
-function spawnWorker(info: WorkerInfo, argv: readonly string[]): ServerWorker {
+function spawnWorker(info: WorkerInfo, argv: readonly string[] | null): ServerWorker {
   // The same script and runtime options; the worker's standard streams are pipes to this process.
-  cluster.setupPrimary({ silent: true, args: [...argv] });
+  cluster.setupPrimary({ silent: true, args: argv === null ? process.argv.slice(2) : [...argv] });
   const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(info) });
   const listeners: ((stream: "stdout" | "stderr", text: string) => void)[] = [];
   const child = worker.process;
@@ -63,8 +63,9 @@ function spawnWorker(info: WorkerInfo, argv: readonly string[]): ServerWorker {
 }
 
 /** The workers part of a {@link Platform} on node:cluster. */
-export const clusterWorkers: Pick<Platform, "cpuCount" | "worker" | "spawnWorker"> = {
+export const clusterWorkers: Pick<Platform, "cpuCount" | "worker" | "spawnWorker" | "endWorker"> = {
   cpuCount: () => availableParallelism(),
   worker: workerInfo(),
   spawnWorker,
+  endWorker: (code) => process.exit(code),
 };
