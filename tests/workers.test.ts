@@ -3,7 +3,7 @@
  * log line whole while the workers share the port; TLS and CGI in each worker; a worker that dies
  * replaced (processes: Node, Bun; Deno's workers are threads, whose restart the unit test of
  * `runWorkers` covers); SIGTERM and Ctrl-C stop them all with exit code 0; a port in use is one
- * error line and exit 1.
+ * error line and exit 1. The same from a program of one's own with `serveWorkers`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -11,7 +11,8 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT, type Runtime, runtimes } from "./support/runtimes.js";
+import * as net from "node:net";
+import { ROOT, type Runtime, runtimes, startProcess } from "./support/runtimes.js";
 import { CLI_FIXTURE, SERVING, request, startCli } from "./support/simple.js";
 import { type PKI, makePKI } from "./support/tls.js";
 
@@ -75,6 +76,19 @@ function startGroup(rt: Runtime, args: string[]): Promise<{ child: ChildProcess;
         resolve({ child, out: () => out, port: Number(m[1]) });
       }
     });
+  });
+}
+
+const WORKERS_FIXTURE = path.join(ROOT, "tests/fixtures/workers.ts");
+
+/** A port free on 127.0.0.1 now (`serveWorkers` needs a port every worker can bind). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
   });
 }
 
@@ -184,6 +198,21 @@ for (const rt of runtimes()) {
         expect(err).toMatch(/^httpserver: error: cannot listen on 127\.0\.0\.1 port \d+: \[Errno 98\] Address already in use\n$/);
       } finally {
         await first.stop();
+      }
+    });
+
+    test("serveWorkers in a program: one startup line, both workers answer and log, SIGTERM stops them with exit code 0", async () => {
+      const srv = await startProcess(rt, WORKERS_FIXTURE, [String(await freePort())], ROOT, SERVING);
+      try {
+        if (processes) expect(children(srv.child.pid!).length).toBeGreaterThanOrEqual(2);
+        const seen = new Set<string>();
+        // Connections are spread by the kernel (or node:cluster): a few dozen show both workers.
+        for (let i = 0; i < 60 && seen.size < 2; i++) seen.add((await request(srv.port, "/")).body.toString());
+        expect([...seen].sort()).toEqual(["worker 1\n", "worker 2\n"]);
+        await srv.waitFor("stderr", /"GET \/ HTTP\/1\.0" 200 -\n$/);
+        expect(srv.stdout().match(/Serving HTTP/g)).toHaveLength(1);
+      } finally {
+        expect(await srv.stop()).toBe(0);
       }
     });
   });
