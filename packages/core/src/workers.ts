@@ -207,7 +207,12 @@ export function serveUntilStopped(platform: Platform, httpd: HTTPServer, onError
 
 /** Options of {@link serveWorkers}. */
 export interface ServeWorkersOptions {
-  /** Seconds a worker gets to finish requests in progress when stopping (default 5, as `--shutdown-timeout`). */
+  /**
+   * Seconds a worker gets to finish requests in progress when stopping: set on each worker's
+   * server, and the instance that started the workers ends one that takes 2 s longer. Default: the
+   * server's own `shutdownTimeout` in a worker, 5 (its default) for that deadline; give it here
+   * when `start` sets another.
+   */
   shutdownTimeout?: number;
 }
 
@@ -238,13 +243,12 @@ export async function serveWorkers(
 ): Promise<number> {
   const platform = getPlatform();
   const worker = platform.worker ?? null;
-  const shutdownTimeout = options.shutdownTimeout ?? 5;
   const n = count === "auto" ? platform.cpuCount() : count;
-  if (worker === null && n > 1) return runWorkers(platform, null, { count: n, port: 0, shutdownTimeout });
+  if (worker === null && n > 1) return runWorkers(platform, null, { count: n, port: 0, shutdownTimeout: options.shutdownTimeout ?? 5 });
   let code: number;
   try {
     const httpd = await start(worker);
-    httpd.shutdownTimeout = shutdownTimeout;
+    if (options.shutdownTimeout !== undefined) httpd.shutdownTimeout = options.shutdownTimeout;
     await httpd.ready;
     code = await serveUntilStopped(platform, httpd, (error) => platform.stderr(`error: ${String(error)}\n`));
   } catch (error) {
