@@ -25,8 +25,10 @@ if (runtime === "node") {
     build();
   }
   process.chdir(cwd);
-  process.argv = [process.argv[0], "httpserver", ...args];
-  await import(pathToFileURL(join(ROOT, "packages/node/dist/cli.js")).href);
+  // The command's own script as argv[1]: --workers runs it again in each worker (node:cluster).
+  const cli = join(ROOT, "packages/node/dist/cli.js");
+  process.argv = [process.argv[0], cli, ...args];
+  await import(pathToFileURL(cli).href);
 } else {
   const require = createRequire(join(ROOT, "package.json"));
   const [cmd, argv] =
