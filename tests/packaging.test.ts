@@ -3,7 +3,7 @@
  * from the tarballs into empty projects outside the workspace (npm for Node, `bun install` for
  * Bun), then the `httpserver` command and a small TypeScript program importing the package; the
  * Deno packages through a user's script that links them (`deno.json` `links`); and the single
- * binary built with `bun build --compile`, run with no runtime on PATH.
+ * binary built with `bun build --compile`, run with no runtime on PATH (also with `--workers 2`).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -264,6 +264,16 @@ describe("the single binary (bun build --compile)", () => {
       expect(await res.text()).toBe("hello from a packed httpserver\n");
     } finally {
       expect(await stop(child)).toBe(0);
+    }
+    // --workers: the binary runs itself again in each worker.
+    const workers = await serve(binary, ["--workers", "2", "0", "-b", "127.0.0.1"], path.join(base, "site"), env);
+    try {
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`http://127.0.0.1:${workers.port}/hello.txt`);
+        expect(await res.text()).toBe("hello from a packed httpserver\n");
+      }
+    } finally {
+      expect(await stop(workers.child)).toBe(0);
     }
   }, 120_000);
 });

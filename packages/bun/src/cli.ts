@@ -4,7 +4,8 @@
  * @module
  */
 import { main } from "@httpserver/core/cli";
+import { commandArgs } from "@httpserver/node/workers";
 import { bunPlatform } from "./platform.ts";
 
-const code = await main(process.argv.slice(2), bunPlatform);
+const code = await main(commandArgs(), bunPlatform);
 process.exit(code);

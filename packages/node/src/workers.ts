@@ -27,6 +27,16 @@ function workerInfo(): WorkerInfo | null {
   return text === undefined ? null : (JSON.parse(text) as WorkerInfo);
 }
 
+/**
+ * This process's command-line arguments (`process.argv.slice(2)`). A node:cluster worker of a
+ * `bun build --compile` binary is run as `<binary> <entry> <args>`, and the binary puts its entry
+ * in `argv[1]` itself as well: there the repeated entry is dropped.
+ */
+export function commandArgs(): string[] {
+  const args = process.argv.slice(2);
+  return cluster.isWorker && args[0] === process.argv[1] ? args.slice(1) : args;
+}
+
 /** Calls `emit` with the whole lines of `stream`'s text as they complete (the rest at its end). */
 function wholeLines(stream: NodeJS.ReadableStream, emit: (text: string) => void): void {
   let rest = "";
