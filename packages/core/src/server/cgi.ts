@@ -4,7 +4,8 @@
  * @module
  */
 
-import { PY_WHITESPACE, latin1Decode, utf8Decode } from "../http/chars.ts";
+import { latin1Decode, utf8Decode } from "../http/chars.ts";
+import { isAscii, pySplit } from "../python/str.ts";
 import { ProtocolError } from "../http/errors.ts";
 import { pyRepr } from "../http/repr.ts";
 import type { Address, Platform, Socket, SpawnOptions, Subprocess } from "../platform/types.ts";
@@ -579,26 +580,4 @@ class HeadScanner {
     }
     return chunk.length;
   }
-}
-
-/** Python's `str.split()` of ISO-8859-1 text: the words between runs of Python's white space. */
-function pySplit(text: string): string[] {
-  const words: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 0x20;
-    const space = c < 0x100 && PY_WHITESPACE[c] === 1;
-    if (!space && start < 0) start = i;
-    else if (space && start >= 0) {
-      words.push(text.slice(start, i));
-      start = -1;
-    }
-  }
-  return words;
-}
-
-/** True if every character of `s` is ASCII. */
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
