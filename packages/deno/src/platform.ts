@@ -299,7 +299,7 @@ export const denoPlatform: Platform = {
   listen,
   fs: fileSystem,
   ...processServices,
-  ...threadWorkers(processServices),
+  ...threadWorkers(),
   ...zlibCompression(zlib, stream),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,

@@ -10,7 +10,7 @@
 import type { Platform, ServerWorker, WorkerInfo } from "@httpserver/core/platform";
 
 /** A message from a worker thread. */
-export type WorkerMessage = { type: "output"; stream: "stdout" | "stderr"; text: string } | { type: "exit"; code: number };
+type WorkerMessage = { type: "output"; stream: "stdout" | "stderr"; text: string } | { type: "exit"; code: number };
 
 /** What a worker thread is told, in its name after {@link NAME_PREFIX}. */
 interface WorkerName {
@@ -67,13 +67,14 @@ export function workerArgv(): string[] {
   return workerName()?.argv ?? [];
 }
 
-type WorkerParts = Pick<Platform, "cpuCount" | "worker" | "spawnWorker" | "endWorker" | "stdout" | "stderr" | "onSignal">;
-
-/** The workers part of the Deno platform: starting threads in the main thread; in a worker thread, its streams, signals and end. */
-export function threadWorkers(main: Pick<Platform, "stdout" | "stderr" | "onSignal">): WorkerParts {
+/**
+ * The workers part of the Deno platform: in the main thread, starting worker threads; in a worker
+ * thread, its standard streams, signals and end, which replace the process's.
+ */
+export function threadWorkers(): Partial<Platform> & Pick<Platform, "cpuCount" | "worker"> {
   const cpuCount = () => navigator.hardwareConcurrency;
   const name = workerName();
-  if (name === null) return { ...main, cpuCount, worker: null, spawnWorker };
+  if (name === null) return { cpuCount, worker: null, spawnWorker };
   const scope = globalThis as unknown as { postMessage(message: WorkerMessage): void; onmessage: ((event: MessageEvent) => void) | null };
   let stop: (() => void) | null = null;
   scope.onmessage = (event) => {

@@ -497,7 +497,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
     const fs = this.server.platform.fs;
     const cache = this.listingCache;
     const stat = cache === null ? null : await statOrNull(fs, path);
-    const cached = stat === null ? null : cache!.get(path, stat);
+    const cached = cache !== null && stat !== null ? cache.get(path, stat) : null;
     if (cached !== null) return cached;
     let entries;
     try {
@@ -528,7 +528,7 @@ export class SimpleHTTPRequestHandler extends BaseHTTPRequestHandler {
       lines += `<li><a href="${quote(linkname)}">${htmlEscape(displayname, false)}</a></li>\n`;
     }
     const items = fsencode(lines);
-    if (stat !== null && !hasLink) cache!.keep(path, stat, items, this.server.platform.now());
+    if (cache !== null && stat !== null && !hasLink) cache.keep(path, stat, items, this.server.platform.now());
     return items;
   }
 
