@@ -407,3 +407,106 @@ describe("work per received piece is bounded by the new bytes, not the buffer (n
     }
   });
 });
+
+describe("switching protocols (RFC 9110 §7.8, §9.3.6, §15.2.2; h11's SWITCHED_PROTOCOL)", () => {
+  const UPGRADE = "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  const SWITCH = {
+    version: "HTTP/1.1",
+    status: 101,
+    reason: "Switching Protocols",
+    fields: ["Upgrade", "websocket"],
+    complete: true,
+    keepAlive: true,
+  };
+
+  it("a 101 to a request with Upgrade switches both sides and hands over the bytes buffered after the head", () => {
+    const conn = new ServerConnection();
+    feed(conn, UPGRADE + "\x81\x85raw bytes");
+    expect(pull(conn)).toEqual(["request", "end", "paused"]);
+    expect(text(conn.sendHead(SWITCH))).toBe("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+    expect([conn.theirState, conn.ourState]).toEqual(["SWITCHED_PROTOCOL", "SWITCHED_PROTOCOL"]);
+    const { data, closed } = conn.trailingData;
+    expect(text(data)).toBe("\x81\x85raw bytes");
+    expect(closed).toBe(false);
+    expect(conn.trailingData.data.length).toBe(0);
+    // Nothing more is parsed or framed.
+    feed(conn, "GET / HTTP/1.1\r\n\r\n");
+    expect(conn.nextEvent()).toBe(PAUSED);
+    expect(conn.bufferedBytes).toBe(0);
+    expect(() => conn.sendBody(bytes("x"))).toThrow(LocalProtocolError);
+    expect(() => conn.endResponse(true)).toThrow(LocalProtocolError);
+  });
+
+  it("pipelined requests behind an upgrade wait unparsed, and are handed over raw", () => {
+    const conn = new ServerConnection();
+    feed(conn, UPGRADE + GET("/next"));
+    expect(pull(conn)).toEqual(["request", "end", "paused"]);
+    conn.sendHead(SWITCH);
+    expect(text(conn.trailingData.data)).toBe(GET("/next"));
+  });
+
+  it("trailingData says when the client had closed its side", () => {
+    const conn = new ServerConnection();
+    feed(conn, UPGRADE + "last words");
+    conn.receiveEOF();
+    pull(conn);
+    conn.sendHead(SWITCH);
+    expect(conn.trailingData).toEqual({ data: bytes("last words"), closed: true });
+  });
+
+  it("a 2xx to CONNECT opens a tunnel: no framing and no Connection: close, even without Content-Length", () => {
+    const conn = new ServerConnection();
+    feed(conn, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01");
+    expect(pull(conn)).toEqual(["request", "end", "paused"]);
+    const head = conn.sendHead({
+      version: "HTTP/1.1",
+      status: 200,
+      reason: "Connection established",
+      fields: [],
+      complete: true,
+      keepAlive: true,
+    });
+    expect(text(head)).toBe("HTTP/1.1 200 Connection established\r\n\r\n");
+    expect(conn.ourState).toBe("SWITCHED_PROTOCOL");
+    expect(text(conn.trailingData.data)).toBe("\x16\x03\x01");
+  });
+
+  it("any other final status declines: HTTP goes on, and a CONNECT refused is framed as usual", () => {
+    const conn = new ServerConnection();
+    feed(conn, UPGRADE + GET("/next"));
+    pull(conn);
+    expect(respond(conn)).toBe(true);
+    conn.startNextCycle();
+    const next = conn.nextEvent();
+    expect(next.type === "request" && next.target).toBe("/next");
+    const tunnel = new ServerConnection();
+    feed(tunnel, "CONNECT example.com:443 HTTP/1.1\r\n\r\n");
+    pull(tunnel);
+    const head = tunnel.sendHead({ version: "HTTP/1.1", status: 403, reason: "Forbidden", fields: [], complete: true, keepAlive: true });
+    expect(text(head)).toBe("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+    expect(tunnel.ourState).toBe("SEND_BODY");
+  });
+
+  it("a 101 without Upgrade, or to HTTP/1.0, is a LocalProtocolError and records nothing", () => {
+    const conn = new ServerConnection();
+    feed(conn, GET());
+    pull(conn);
+    expect(() => conn.sendHead(SWITCH)).toThrow(/answers only a request that carries Upgrade/);
+    expect(conn.ourState).toBe("SEND_RESPONSE");
+    const old = new ServerConnection();
+    feed(old, "GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    pull(old);
+    expect(() => old.sendHead(SWITCH)).toThrow(/HTTP\/1\.0/);
+    expect(old.ourState).toBe("SEND_RESPONSE");
+  });
+
+  it("an interim 100 before the 101 does not switch; an unfinished 101 head does not either", () => {
+    const conn = new ServerConnection();
+    feed(conn, UPGRADE);
+    pull(conn);
+    conn.sendHead({ ...SWITCH, status: 100, reason: "Continue", fields: [] });
+    expect(conn.ourState).toBe("SEND_RESPONSE");
+    conn.sendHead({ ...SWITCH, complete: false });
+    expect(conn.ourState).not.toBe("SWITCHED_PROTOCOL");
+  });
+});

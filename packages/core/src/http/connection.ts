@@ -15,6 +15,7 @@
  * | response ended | — | `DONE` (reusable) or `MUST_CLOSE` |
  * | client closed between requests | `CLOSED` | — |
  * | client broke the protocol | `ERROR` | `SEND_RESPONSE` (one error response) |
+ * | 101 to an `Upgrade`, 2xx to `CONNECT` | `SWITCHED_PROTOCOL` | `SWITCHED_PROTOCOL` |
  *
  * Received bytes go into a {@link ReceiveBuffer}. While the client is `IDLE`, the
  * {@link HeadReader} takes the next head out of it; while it is `SEND_BODY`, the
@@ -24,8 +25,15 @@
  * tracks what was sent of the answer and whether it is delimited; a response that is not ends
  * the connection.
  *
+ * A final `101 (Switching Protocols)` answer to a request that carries `Upgrade`, or a `2xx`
+ * answer to `CONNECT`, ends HTTP on the connection (RFC 9110 §7.8, §9.3.6; h11's
+ * `SWITCHED_PROTOCOL`): both sides become `SWITCHED_PROTOCOL`, {@link ServerConnection.trailingData}
+ * hands over the bytes buffered after the request head (the first bytes of the new protocol, or
+ * of a request body nobody read), and nothing more is parsed or framed. Any other final answer
+ * declines an `Upgrade`, and HTTP goes on.
+ *
  * Every state change happens in one of: `#beginRequest`, `#endOfBody`, `#fail`, `#clientClosed`,
- * `#responseStarted`, `endResponse`, `startNextCycle`.
+ * `#responseStarted`, `#switchProtocol`, `endResponse`, `startNextCycle`.
  * @module
  */
 
@@ -37,7 +45,7 @@ import { ReceiveBuffer } from "./receivebuffer.ts";
 import { Response, type ResponseHead } from "./response.ts";
 
 /** State of one side of the connection (h11's model, RFC 9112 §9). */
-export type SideState = "IDLE" | "SEND_RESPONSE" | "SEND_BODY" | "DONE" | "MUST_CLOSE" | "CLOSED" | "ERROR";
+export type SideState = "IDLE" | "SEND_RESPONSE" | "SEND_BODY" | "DONE" | "MUST_CLOSE" | "CLOSED" | "ERROR" | "SWITCHED_PROTOCOL";
 
 /** Limits of a {@link ServerConnection}; every size in bytes. */
 export interface ConnectionLimits {
@@ -142,7 +150,7 @@ export class ServerConnection {
   receiveData(data: Uint8Array): void {
     if (data.length === 0 || this.#buffer.eof) return;
     const their = this.#their;
-    if (their === "MUST_CLOSE" || their === "CLOSED" || their === "ERROR") return;
+    if (their === "MUST_CLOSE" || their === "CLOSED" || their === "ERROR" || their === "SWITCHED_PROTOCOL") return;
     this.#heads.received(this.#buffer.add(data));
   }
 
@@ -254,18 +262,41 @@ export class ServerConnection {
 
   /**
    * Serializes a response head and records what it says about framing (see
-   * {@link Response.head}).
+   * {@link Response.head}). A complete `101` head to a request with `Upgrade`, or `2xx` head to
+   * `CONNECT`, switches protocols (see {@link trailingData}).
    * @returns the bytes to write (ISO-8859-1).
-   * @throws {LocalProtocolError} for an interim response to an HTTP/1.0 client, text that fails
-   *   the status-line checks, a field-name that is not a token or a field-value with CR, LF or
-   *   NUL (response splitting, RFC 9112 §11.1), or a response when no request is pending.
-   *   Nothing is recorded when it throws.
+   * @throws {LocalProtocolError} for an interim response to an HTTP/1.0 client, a `101` to a
+   *   request without `Upgrade` (RFC 9110 §15.2.2), text that fails the status-line checks, a
+   *   field-name that is not a token or a field-value with CR, LF or NUL (response splitting,
+   *   RFC 9112 §11.1), or a response when no request is pending. Nothing is recorded when it
+   *   throws.
    */
   sendHead(head: ResponseHead): Uint8Array {
     this.#checkSending("send a response head");
-    const bytes = this.#response.head(head, this.#request);
+    const request = this.#request;
+    const switching = head.complete && !this.#response.started && request !== null && switchesProtocol(head.status, request);
+    const bytes = this.#response.head(head, request);
     this.#responseStarted();
+    if (switching) this.#switchProtocol();
     return bytes;
+  }
+
+  #switchProtocol(): void {
+    this.#our = "SWITCHED_PROTOCOL";
+    this.#their = "SWITCHED_PROTOCOL";
+  }
+
+  /**
+   * After a protocol switch, the bytes received after the request head that HTTP did not
+   * consume, and whether the client had closed its side (h11's `trailing_data`). Taken once:
+   * the buffer is empty afterwards. Empty before a switch.
+   */
+  get trailingData(): { data: Uint8Array; closed: boolean } {
+    const buffer = this.#buffer;
+    if (this.#our !== "SWITCHED_PROTOCOL") return { data: new Uint8Array(0), closed: buffer.eof };
+    const data = buffer.bytes.subarray(buffer.pos, buffer.end);
+    buffer.discard();
+    return { data, closed: buffer.eof };
   }
 
   /**
@@ -306,4 +337,22 @@ export class ServerConnection {
     this.#buffer.discard();
     return false;
   }
+}
+
+/**
+ * Whether a final response with `status` to `request` switches protocols: `101` when the request
+ * carries `Upgrade` (RFC 9110 §7.8), any `2xx` to `CONNECT` (§9.3.6).
+ * @throws {LocalProtocolError} for a `101` to a request without `Upgrade`.
+ */
+function switchesProtocol(status: number | undefined, request: RequestEvent): boolean {
+  if (status === 101) {
+    let upgrade = false;
+    const fields = request.fields;
+    for (let i = 0; i < fields.length && !upgrade; i += 2) upgrade = fields[i].length === 7 && fields[i].toLowerCase() === "upgrade";
+    const http11 = request.major > 1 || (request.major === 1 && request.minor >= 1);
+    // An HTTP/1.0 request is refused by the interim-response check (RFC 9110 §7.8: its Upgrade is ignored).
+    if (!upgrade && http11) throw new LocalProtocolError("101 (Switching Protocols) answers only a request that carries Upgrade");
+    return upgrade;
+  }
+  return request.method === "CONNECT" && status !== undefined && status >= 200 && status < 300;
 }

@@ -150,7 +150,9 @@ export class Response {
       else if (name.length === 10 && name.toLowerCase() === "connection") hasConnection = true;
     }
     const peer11 = request !== null && (request.major > 1 || (request.major === 1 && request.minor >= 1));
-    const framing = responseFraming(status, request?.method === "HEAD", peer11, lengths, te);
+    // A 2xx to CONNECT starts a tunnel right after the head (RFC 9112 §6.3 rule 2): no body framing.
+    const tunnel = request?.method === "CONNECT" && status >= 200 && status < 300;
+    const framing = tunnel ? TUNNEL : responseFraming(status, request?.method === "HEAD", peer11, lengths, te);
     this.#sent = framing.kind;
     this.#remaining = framing.length;
     if (framing.kind === "chunked") this.#observer = new ChunkedDecoder({ maxLineBytes: 1 << 20, maxTrailerBytes: 1 << 20 });
@@ -216,6 +218,9 @@ export class Response {
 }
 
 const CONNECTION_CLOSE = "Connection: close\r\n";
+
+/** The framing of a tunnel's head: nothing after it belongs to the response. */
+const TUNNEL = Object.freeze({ kind: "none" as const, length: 0 });
 
 /**
  * The bytes of a response head: `<version> <status> <reason>\r\n` when `status` is given (RFC

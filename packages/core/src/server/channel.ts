@@ -8,14 +8,14 @@
  */
 
 import { type ConnectionLimits, ServerConnection } from "../http/connection.ts";
-import { ProtocolError } from "../http/errors.ts";
+import { LocalProtocolError, ProtocolError } from "../http/errors.ts";
 import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.ts";
 import { lineContext } from "../http/headreader.ts";
 import type { ResponseHead } from "../http/response.ts";
 import type { Platform, Socket, Timer } from "../platform/types.ts";
 import { BatchedWriter } from "./batching.ts";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError, asError } from "./errors.ts";
-import { BODY_WAIT, HEAD_WAIT, NO_WAIT, TimeLimits } from "./timelimits.ts";
+import { BODY_WAIT, HEAD_WAIT, NO_WAIT, RAW_WAIT, TimeLimits } from "./timelimits.ts";
 
 /** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds (`null`: no limit). */
 export interface ChannelOptions extends ConnectionLimits {
@@ -87,6 +87,10 @@ export class Channel {
   #timerAt = Infinity;
   readonly #onTimer = () => this.#checkDeadlines();
 
+  /** Bytes received after a protocol switch and not read yet; `null` until the switch. */
+  #raw: Uint8Array[] | null = null;
+  #rawBytes = 0;
+
   /** Number of requests read so far; the body reader starts afresh when it changes. */
   requestCount = 0;
 
@@ -110,13 +114,18 @@ export class Channel {
     socket.start({
       data: (chunk) => {
         if (this.#discard) return;
-        this.#conn.receiveData(chunk);
+        const raw = this.#raw;
+        if (raw === null) this.#conn.receiveData(chunk);
+        else {
+          raw.push(chunk);
+          this.#rawBytes += chunk.length;
+        }
         if (this.#limits.wait !== NO_WAIT) this.#limits.received(this.#platform.now());
         const waiter = this.#dataWaiter;
         if (waiter !== null) {
           this.#dataWaiter = null;
           waiter();
-        } else if (!this.#paused && this.#conn.bufferedBytes > this.#highWater) {
+        } else if (!this.#paused && (raw === null ? this.#conn.bufferedBytes : this.#rawBytes) > this.#highWater) {
           this.#paused = true;
           socket.pause();
         }
@@ -305,17 +314,49 @@ export class Channel {
         this.#conn.receiveEOF();
         continue;
       }
-      await new Promise<void>((resolve, reject) =>
-        this.#awaitData(
-          BODY_WAIT,
-          () => {
-            this.#endReadWait();
-            resolve();
-          },
-          (expiry) => reject(expiry ?? new SocketTimeoutError()),
-        ),
-      );
+      await this.#bytesArrive(BODY_WAIT);
     }
+  }
+
+  /** Resolves when bytes, EOF or the close arrive; rejects when the wait of `kind` expires. */
+  #bytesArrive(kind: number): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.#awaitData(
+        kind,
+        () => {
+          this.#endReadWait();
+          resolve();
+        },
+        (expiry) => reject(expiry ?? new SocketTimeoutError()),
+      ),
+    );
+  }
+
+  /**
+   * True once a response head switched protocols (a `101` to an `Upgrade`, a `2xx` to
+   * `CONNECT`): HTTP is over, {@link readRaw} and {@link writeBody} carry the new protocol's
+   * bytes, and the head, keep-alive and body time limits no longer apply.
+   */
+  get switched(): boolean {
+    return this.#raw !== null;
+  }
+
+  /**
+   * After a protocol switch: the next bytes the client sent (those that came with the request
+   * head first), or `null` once it closed its side or the connection closed.
+   * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
+   * @throws {LocalProtocolError} before a switch.
+   */
+  async readRaw(): Promise<Uint8Array | null> {
+    const raw = this.#raw;
+    if (raw === null) throw new LocalProtocolError("readRaw() before a protocol switch");
+    while (raw.length === 0) {
+      if (this.#closed || this.#conn.eofReceived) return null;
+      await this.#bytesArrive(RAW_WAIT);
+    }
+    const chunk = raw.shift()!;
+    this.#rawBytes -= chunk.length;
+    return chunk;
   }
 
   #resumeReading(): void {
@@ -430,6 +471,11 @@ export class Channel {
   sendHead(head: ResponseHead): void {
     const bytes = this.#conn.sendHead(head);
     if (!this.#closed && !this.#closing) this.#out.queue(bytes);
+    if (this.#raw === null && this.#conn.ourState === "SWITCHED_PROTOCOL") {
+      const { data } = this.#conn.trailingData;
+      this.#raw = data.length > 0 ? [data] : [];
+      this.#rawBytes = data.length;
+    }
   }
 
   /**
@@ -439,7 +485,7 @@ export class Channel {
    */
   writeBodyNow(bytes: Uint8Array): boolean {
     if (this.#closed || this.#closing) return false;
-    this.#conn.sendBody(bytes);
+    if (this.#raw === null) this.#conn.sendBody(bytes);
     return this.#out.queue(bytes);
   }
 
@@ -451,7 +497,7 @@ export class Channel {
    */
   writeBody(bytes: Uint8Array): Promise<void> {
     if (this.#closed || this.#closing) return Promise.reject(new ConnectionClosedError());
-    this.#conn.sendBody(bytes);
+    if (this.#raw === null) this.#conn.sendBody(bytes);
     return this.#out.write(bytes) ? RESOLVED : this.#awaitDrain();
   }
 

@@ -11,8 +11,10 @@ import { ConnectionClosedError } from "./errors.ts";
 
 /**
  * The request body as a stream (the handler's `rfile`): the bytes the client sent after the head,
- * framed by `Content-Length` or de-chunked; end of body reads as end of file. Python's
- * `io.BufferedIOBase` reading methods, asynchronous.
+ * framed by `Content-Length` or de-chunked; end of body reads as end of file. After a protocol
+ * switch (a `101` to an `Upgrade`, a `2xx` to `CONNECT`) it reads the raw bytes the client sends,
+ * those that came with the head first, until the client closes its side, as CPython's socket file
+ * does. Python's `io.BufferedIOBase` reading methods, asynchronous.
  */
 export class RequestBodyReader {
   readonly #channel: Channel;
@@ -21,6 +23,7 @@ export class RequestBodyReader {
   #eof = false;
   #trailers: readonly string[] = [];
   #request = 0;
+  #raw = false;
 
   constructor(channel: Channel) {
     this.#channel = channel;
@@ -40,7 +43,21 @@ export class RequestBodyReader {
       this.#eof = false;
       this.#trailers = [];
     }
+    if (!this.#raw && this.#channel.switched) {
+      // HTTP is over: what follows is the new protocol's bytes, to the client's end.
+      this.#raw = true;
+      this.#eof = false;
+    }
     while (!this.#eof && (this.#chunk === null || this.#offset >= this.#chunk.length)) {
+      if (this.#raw) {
+        const chunk = await this.#channel.readRaw();
+        if (chunk === null) this.#eof = true;
+        else {
+          this.#chunk = chunk;
+          this.#offset = 0;
+        }
+        continue;
+      }
       if (!this.#channel.readingBody) {
         this.#eof = true;
         break;

@@ -12,10 +12,12 @@
  * @module
  */
 
-/** What a connection waits for: nothing, the next request head, or body bytes. */
+/** What a connection waits for: nothing, the next request head, body bytes, or raw bytes. */
 export const NO_WAIT = 0;
 export const HEAD_WAIT = 1;
 export const BODY_WAIT = 2;
+/** Bytes of another protocol after a switch: only Python's handler `timeout` applies. */
+export const RAW_WAIT = 3;
 
 /** Why a wait ended at its deadline. */
 export type Expiry =
