@@ -6,7 +6,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     cli: "src/cli.ts",
-    protocol: "src/http/index.ts",
+    protocol: "src/protocol.ts",
     platform: "src/platform/index.ts",
     internal: "src/internal.ts",
   },

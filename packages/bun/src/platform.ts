@@ -22,6 +22,7 @@ import {
   listenDualStack,
   readableChunks,
   zlibCompression,
+  zlibRawDeflate,
 } from "@httpserver/core/platform";
 import { NodeFileHandle, nodeFileSystem, SYNC_READ_BYTES } from "@httpserver/node/fs";
 import { processServices } from "@httpserver/node/process";
@@ -330,6 +331,8 @@ export const bunPlatform: Platform = {
   ...processServices,
   ...clusterWorkers,
   ...zlibCompression(zlib, stream),
+  ...zlibRawDeflate(zlib),
+  sha1: (data) => crypto.createHash("sha1").update(data).digest(),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

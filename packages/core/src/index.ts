@@ -3,8 +3,8 @@
  * Adapters (`@httpserver/node`, `/bun`, `/deno`) implement the platform and re-export this.
  *
  * This entry is the Python API (the classes of `http.server` and what they need from `http` and
- * `http.client`) and the types its signatures use. Subpaths: `@httpserver/core/protocol` is the
- * sans-IO HTTP/1.x engine; `@httpserver/core/platform` is what an adapter implements and the
+ * `http.client`), the WebSocket a handler upgrades to, and the types their signatures use.
+ * Subpaths: `@httpserver/core/protocol` is the sans-IO HTTP/1.x and WebSocket engines; `@httpserver/core/platform` is what an adapter implements and the
  * helpers adapters share; `@httpserver/core/internal` holds the building blocks of the classes
  * (no stability promise); `@httpserver/core/cli` is the `httpserver` command.
  * @module
@@ -22,6 +22,7 @@ export type {
   ListenOptions,
   Listener,
   Platform,
+  RawDeflateCodec,
   Socket,
   SocketEvents,
   SpawnOptions,
@@ -58,5 +59,7 @@ export {
 export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass, type ThreadingServer } from "./server/server.ts";
 export { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions } from "./server/simple.ts";
 export { BytesIO, FileSource, type ReadableSource } from "./server/sources.ts";
+export { ServerWebSocket, type WebSocketOptions } from "./server/websocket.ts";
+export type { PerMessageDeflateOptions } from "./ws/extensions.ts";
 export { VERSION } from "./version.ts";
 export { serveUntilStopped, serveWorkers, type ServeWorkersOptions } from "./workers.ts";

@@ -23,6 +23,7 @@ import {
   checkTLSConfig,
   listenDualStack,
   zlibCompression,
+  zlibRawDeflate,
 } from "@httpserver/core/platform";
 import { fileSystem } from "./fs.ts";
 import { processServices, spawn } from "./process.ts";
@@ -301,6 +302,8 @@ export const denoPlatform: Platform = {
   ...processServices,
   ...threadWorkers(),
   ...zlibCompression(zlib, stream),
+  ...zlibRawDeflate(zlib),
+  sha1: (data) => crypto.createHash("sha1").update(data).digest(),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

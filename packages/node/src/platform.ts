@@ -27,6 +27,7 @@ import {
   listenDualStack,
   tlsConfigError,
   zlibCompression,
+  zlibRawDeflate,
 } from "@httpserver/core/platform";
 
 /** A `node:net` socket behind the core's {@link Socket} interface. */
@@ -257,6 +258,8 @@ export const nodePlatform: Platform = {
   ...processServices,
   ...clusterWorkers,
   ...zlibCompression(zlib, stream),
+  ...zlibRawDeflate(zlib),
+  sha1: (data) => crypto.createHash("sha1").update(data).digest(),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

@@ -41,6 +41,8 @@ export class ProtocolError extends Error {
    * @param explain The long explanation for the error page, or `undefined` for the status's
    *   default description.
    * @param line What had been read of the request line.
+   * @param fields Fields the error response carries besides the usual ones (a `426`'s
+   *   `Sec-WebSocket-Version`, say), as `[name, value]` pairs.
    */
   constructor(
     readonly status: number,
@@ -48,6 +50,7 @@ export class ProtocolError extends Error {
     message: string,
     readonly explain?: string,
     readonly line: RequestLineContext = NO_REQUEST_LINE,
+    readonly fields: readonly (readonly [string, string])[] = [],
   ) {
     super(message);
   }

@@ -1,11 +1,12 @@
 /**
- * Compression for adapters: {@link Platform.compress} on the `node:zlib` and `node:stream`
- * modules, which Node, Bun and Deno all provide. The modules are passed in (described
+ * Compression for adapters: {@link Platform.compress}, {@link Platform.deflateRaw} and
+ * {@link Platform.inflateRaw} on the `node:zlib` and `node:stream` modules, which Node, Bun and Deno all provide. The modules are passed in (described
  * structurally), so the core imports no runtime module.
  * @module
  */
 
-import type { ContentCoding, Platform } from "./types.ts";
+import { concatBytes } from "../http/chars.ts";
+import type { ContentCoding, Platform, RawDeflateCodec } from "./types.ts";
 
 /** A `node:zlib` compressor stream, as far as {@link zlibCompression} uses it. */
 export interface ZlibStream extends AsyncIterable<Uint8Array> {
@@ -13,16 +14,32 @@ export interface ZlibStream extends AsyncIterable<Uint8Array> {
   destroy(error?: Error): void;
 }
 
+/** A `node:zlib` raw DEFLATE stream, as far as {@link zlibRawDeflate} uses it. */
+export interface ZlibRawStream {
+  write(data: Uint8Array): boolean;
+  /** Flushes with `kind` (`Z_SYNC_FLUSH`); `callback` runs once the output so far was emitted. */
+  flush(kind: number, callback: () => void): void;
+  /** Returns the stream to its initial state (zlib's `deflateReset`/`inflateReset`). */
+  reset(): void;
+  destroy(error?: Error): void;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
+}
+
 /** The part of `node:zlib` used: the compressor factories and the brotli constants. */
 export interface ZlibModule {
+  /** A raw DEFLATE compressor (RFC 1951), for permessage-deflate. */
+  createDeflateRaw(options: { windowBits: number; level: number; memLevel: number }): ZlibRawStream;
+  /** A raw DEFLATE decompressor. */
+  createInflateRaw(options: { windowBits: number }): ZlibRawStream;
   /** A gzip compressor (RFC 1952) at `level` 0–9. */
   createGzip(options?: { level?: number }): ZlibStream;
   /** A brotli compressor (RFC 7932) with the given parameters (quality, size hint). */
   createBrotliCompress(options?: { params?: Record<number, number> }): ZlibStream;
   /** Node ≥ 22.15, Bun and Deno; missing on Node 20. */
   createZstdCompress?: (options?: object) => ZlibStream;
-  /** The brotli parameter keys used. */
-  constants: { BROTLI_PARAM_QUALITY: number; BROTLI_PARAM_SIZE_HINT: number };
+  /** The brotli parameter keys and the flush kind used. */
+  constants: { BROTLI_PARAM_QUALITY: number; BROTLI_PARAM_SIZE_HINT: number; Z_SYNC_FLUSH: number };
 }
 
 /** The part of `node:stream` used: `pipeline` from an async iterable into a stream. */
@@ -70,5 +87,81 @@ export function zlibCompression(zlib: ZlibModule, stream: StreamModule): Pick<Pl
       stream.pipeline(input, compressor, () => {});
       return compressor;
     },
+  };
+}
+
+/** A {@link RawDeflateCodec} on a `node:zlib` stream: write, flush, collect what was emitted. */
+class ZlibRawCodec implements RawDeflateCodec {
+  readonly #stream: ZlibRawStream;
+  readonly #syncFlush: number;
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  #limit = Infinity;
+  #pending: { resolve: (out: Uint8Array) => void; reject: (error: Error) => void } | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #failed: Error | null = null;
+
+  constructor(stream: ZlibRawStream, syncFlush: number) {
+    this.#stream = stream;
+    this.#syncFlush = syncFlush;
+    stream.on("data", (chunk) => {
+      this.#chunks.push(chunk);
+      this.#bytes += chunk.length;
+      if (this.#bytes > this.#limit) this.#fail(Object.assign(new Error("output limit exceeded"), { code: "ERR_OUTPUT_LIMIT" }));
+    });
+    stream.on("error", (error) => this.#fail(error));
+  }
+
+  #fail(error: Error): void {
+    if (this.#failed !== null) return;
+    this.#failed = error;
+    this.#stream.destroy();
+    const pending = this.#pending;
+    this.#pending = null;
+    pending?.reject(error);
+  }
+
+  process(data: Uint8Array, maxOutputBytes = Infinity): Promise<Uint8Array> {
+    const run = (): Promise<Uint8Array> =>
+      new Promise((resolve, reject) => {
+        if (this.#failed !== null) return reject(this.#failed);
+        this.#chunks = [];
+        this.#bytes = 0;
+        this.#limit = maxOutputBytes;
+        this.#pending = { resolve, reject };
+        this.#stream.write(data);
+        this.#stream.flush(this.#syncFlush, () => {
+          const pending = this.#pending;
+          if (pending === null || this.#failed !== null) return;
+          this.#pending = null;
+          const chunks = this.#chunks;
+          this.#chunks = [];
+          pending.resolve(chunks.length === 1 ? chunks[0] : concatBytes(chunks, this.#bytes));
+        });
+      });
+    const result = this.#queue.then(run, run);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  reset(): void {
+    if (this.#failed === null) this.#stream.reset();
+  }
+
+  close(): void {
+    this.#fail(Object.assign(new Error("codec closed"), { code: "ERR_CLOSED" }));
+  }
+}
+
+/**
+ * {@link Platform.deflateRaw} and {@link Platform.inflateRaw} on `node:zlib`'s streams, which
+ * Node, Bun and Deno all provide (each flush is one round trip to zlib, as the `ws` package does).
+ * @param zlib the runtime's `node:zlib`.
+ */
+export function zlibRawDeflate(zlib: ZlibModule): Pick<Platform, "deflateRaw" | "inflateRaw"> {
+  const flush = zlib.constants.Z_SYNC_FLUSH;
+  return {
+    deflateRaw: (options) => new ZlibRawCodec(zlib.createDeflateRaw(options), flush),
+    inflateRaw: (options) => new ZlibRawCodec(zlib.createInflateRaw(options), flush),
   };
 }

@@ -13,7 +13,7 @@ export {
   listenDualStack,
   noIPv6,
 } from "./listen.ts";
-export { zlibCompression, type StreamModule, type ZlibModule, type ZlibStream } from "./compress.ts";
+export { zlibCompression, zlibRawDeflate, type StreamModule, type ZlibModule, type ZlibRawStream, type ZlibStream } from "./compress.ts";
 export { readableChunks, type ChunkReader } from "./streams.ts";
 export { checkTLSConfig, pemBlocks, tlsConfigError, type PEMBlock, type TLSCheckCrypto } from "./tls.ts";
 export * from "./types.ts";

@@ -272,6 +272,26 @@ export interface Subprocess {
 /** A content coding (RFC 9110 §8.4.1) that a runtime can compress with. */
 export type ContentCoding = "br" | "gzip" | "zstd";
 
+/**
+ * A raw DEFLATE (RFC 1951) compressor or decompressor that keeps its window from one call to the
+ * next (context takeover), for WebSocket's permessage-deflate (RFC 7692). Calls are served in
+ * order, one at a time.
+ */
+export interface RawDeflateCodec {
+  /**
+   * Feeds `data`, then flushes (zlib's `Z_SYNC_FLUSH`: the output ends on a byte boundary with an
+   * empty stored block, `00 00 ff ff`); resolves with every byte produced by this call.
+   * @param maxOutputBytes the most bytes this call may produce (decompression bombs); more rejects.
+   * @throws (rejects) an `Error` whose `code` is `ERR_OUTPUT_LIMIT` when the output would exceed
+   *   `maxOutputBytes`, or zlib's (`Z_DATA_ERROR`) for corrupt input. The codec is unusable after.
+   */
+  process(data: Uint8Array, maxOutputBytes?: number): Promise<Uint8Array>;
+  /** Forgets the window, so that the next call starts as a new stream (no context takeover). */
+  reset(): void;
+  /** Frees the codec; a call in progress rejects. */
+  close(): void;
+}
+
 /** A cancellable timer. */
 export interface Timer {
   /** Stops the timer; its function is not called (nothing happens if it was already). */
@@ -340,6 +360,15 @@ export interface Platform {
    * @throws Error when the runtime lacks `coding` (see {@link compressionCodings}).
    */
   compress(coding: ContentCoding, input: AsyncIterable<Uint8Array>, sizeHint?: number): AsyncIterable<Uint8Array>;
+  /**
+   * A raw DEFLATE compressor (permessage-deflate) with a window of `2^windowBits` bytes
+   * (`windowBits` 9–15), at compression `level` 0–9 and zlib's `memLevel` 1–9.
+   */
+  deflateRaw(options: { windowBits: number; level: number; memLevel: number }): RawDeflateCodec;
+  /** A raw DEFLATE decompressor for windows up to `2^windowBits` bytes (`windowBits` 8–15). */
+  inflateRaw(options: { windowBits: number }): RawDeflateCodec;
+  /** The SHA-1 digest (RFC 3174) of `data`: 20 bytes (the WebSocket handshake's, RFC 6455 §4.2.2). */
+  sha1(data: Uint8Array): Uint8Array;
   /** `size` bytes from the runtime's cryptographically secure generator. */
   randomBytes(size: number): Uint8Array;
   /** The value of an environment variable of the server, or `undefined` (also when not permitted). */

@@ -51,6 +51,11 @@ export class BatchedWriter {
     return this.#held.length > 0;
   }
 
+  /** Bytes held, not yet written. */
+  get heldBytes(): number {
+    return this.#heldBytes;
+  }
+
   /** Queues `bytes`: held if small (sent at the end of the microtask run), else sent now. */
   queue(bytes: Uint8Array): boolean {
     const n = bytes.length;

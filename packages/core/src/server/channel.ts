@@ -90,6 +90,8 @@ export class Channel {
   /** Bytes received after a protocol switch and not read yet; `null` until the switch. */
   #raw: Uint8Array[] | null = null;
   #rawBytes = 0;
+  /** Told when the server closes while the connection carries another protocol. */
+  #onStop: (() => void) | null = null;
 
   /** Number of requests read so far; the body reader starts afresh when it changes. */
   requestCount = 0;
@@ -342,6 +344,14 @@ export class Channel {
   }
 
   /**
+   * After a protocol switch, what to do when the server closes (a WebSocket sends its close
+   * frame, `1001`); without one, the connection ends when its handler does.
+   */
+  onStop(listener: () => void): void {
+    this.#onStop = listener;
+  }
+
+  /**
    * After a protocol switch: the next bytes the client sent (those that came with the request
    * head first), or `null` once it closed its side or the connection closed.
    * @throws {SocketTimeoutError} when nothing arrives within {@link timeoutMs}.
@@ -501,6 +511,11 @@ export class Channel {
     return this.#out.write(bytes) ? RESOLVED : this.#awaitDrain();
   }
 
+  /** Bytes written and not yet taken by the kernel: held here, or queued in the socket. */
+  get bufferedAmount(): number {
+    return this.#out.heldBytes + this.socket.bufferedAmount;
+  }
+
   /** True while written bytes wait for the socket to drain below its high-water mark. */
   get draining(): boolean {
     return this.#drainPromise !== null || this.#out.holding;
@@ -564,10 +579,12 @@ export class Channel {
 
   /**
    * Asks the channel to end once idle: at once when it is waiting for a request with nothing
-   * buffered, else before the next request. Used when the server closes.
+   * buffered, else before the next request; after a protocol switch, the listener set with
+   * {@link onStop} decides. Used when the server closes.
    */
   stopWhenIdle(): void {
     this.#stopWhenIdle = true;
+    if (this.#raw !== null) return this.#onStop?.();
     if (this.#idle) {
       this.#closed = true;
       this.#wake();

@@ -16,6 +16,7 @@ import { STATUS_TEXT } from "../python/status.ts";
 import { Channel, type ChannelOptions } from "./channel.ts";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
 import { RequestBodyReader, ResponseWriter } from "./files.ts";
+import { type ServerWebSocket, type WebSocketOptions, openWebSocket } from "./websocket.ts";
 
 /**
  * The server a handler runs under, as the handler sees it (`HTTPServer` and its subclasses).
@@ -46,6 +47,8 @@ export interface HandlerServer {
    * its own from the limits above.
    */
   channelFor?(request: Socket): Channel | undefined;
+  /** Reports an exception of a connection's (Python's `handle_error`); see `HTTPServer.handleError`. */
+  handleError?(request: Socket, clientAddress: Address, error?: unknown): void;
 }
 
 /** Seconds (a server's timeout attribute) as the channel's milliseconds; 0 or none: no limit. */
@@ -172,6 +175,8 @@ export class BaseHTTPRequestHandler {
   #versionOf: [string, string] = ["", ""];
   #version = "";
   #protocolNumber: [number, number] = [1, 0];
+  /** Settles when the WebSocket this handler opened has closed: the connection is its until then. */
+  #webSocket: Promise<void> | null = null;
 
   /**
    * @param request the connected socket.
@@ -268,6 +273,7 @@ export class BaseHTTPRequestHandler {
         } else {
           const result = (method as () => unknown).call(this);
           if (isThenable(result)) await result;
+          if (this.#webSocket !== null) await this.#webSocket;
         }
         if (channel.draining) await channel.flush();
       }
@@ -287,7 +293,7 @@ export class BaseHTTPRequestHandler {
       // The request body was malformed, cut short or stalled while the handler read it.
       this.closeConnection = true;
       if (channel.canRespond && !this.#buffered) {
-        this.sendError(error.status, error.message, error.explain);
+        this.sendError(error.status, error.message, error.explain, error.fields);
       } else {
         this.logError("%s: %s", error.message, error.explain ?? "");
       }
@@ -383,6 +389,30 @@ export class BaseHTTPRequestHandler {
 
   #writeBody(body: Uint8Array): void {
     this.#channel.writeBodyNow(body);
+  }
+
+  /**
+   * Accepts the request as a WebSocket opening handshake (RFC 6455 §4.2): sends the `101
+   * (Switching Protocols)` answer (logged as any response) and resolves with the socket, open, in
+   * the WHATWG `WebSocket` shape (see {@link ServerWebSocket}; its `open` event follows once the
+   * caller has added listeners). The connection belongs to the socket until it closes: the
+   * handler's request ends then, and the connection with it. Not in Python.
+   * @param options the subprotocol(s) to accept, `perMessageDeflate` (off by default),
+   *   `maxPayload` (bytes, 16 MiB), `idleTimeout` (seconds, 120), `backpressureLimit` (bytes, 16 MiB).
+   * @throws (rejects) {ProtocolError} `400`, or `426` with `Sec-WebSocket-Version: 13`, for a
+   *   request that is not a valid handshake; nothing is sent, and uncaught the server answers
+   *   with it.
+   */
+  async upgradeWebSocket(options: WebSocketOptions = {}): Promise<ServerWebSocket> {
+    const channel = this.#channel;
+    const report = (error: unknown) => this.server.handleError?.(this.request, this.clientAddress, error);
+    const { socket, fields } = openWebSocket(channel.request!, options, this.server.platform, report);
+    this.sendResponse(101);
+    for (let i = 0; i < fields.length; i += 2) this.sendHeader(fields[i], fields[i + 1]);
+    this.endHeaders();
+    socket.accept(channel);
+    this.#webSocket = socket.closed;
+    return socket;
   }
 
   /**

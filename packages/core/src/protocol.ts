@@ -1,0 +1,8 @@
+/**
+ * `@httpserver/core/protocol`: the sans-IO protocol engines — HTTP/1.0–1.1 (after
+ * python-hyper/h11) and WebSocket (after python-hyper/wsproto). Bytes in, events out; no I/O,
+ * no timers, no runtime APIs.
+ * @module
+ */
+export * from "./http/index.ts";
+export * as ws from "./ws/index.ts";

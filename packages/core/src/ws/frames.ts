@@ -1,0 +1,168 @@
+/**
+ * WebSocket frames (RFC 6455 §5.2): the received bytes as a queue a frame reader takes from, the
+ * frame header read out of it, the mask applied in place, and the header of a frame to send.
+ * @module
+ */
+
+/** Frame opcodes (RFC 6455 §5.2, §11.8). */
+export const OPCODE = Object.freeze({ CONTINUATION: 0x0, TEXT: 0x1, BINARY: 0x2, CLOSE: 0x8, PING: 0x9, PONG: 0xa });
+
+/** The largest payload of a control frame (RFC 6455 §5.5). */
+export const MAX_CONTROL_PAYLOAD = 125;
+
+/** A frame header as received. */
+export interface FrameHeader {
+  readonly fin: boolean;
+  /** RSV1: on the first frame of a message, "compressed" under permessage-deflate (RFC 7692 §6). */
+  readonly rsv1: boolean;
+  /** RSV2 and RSV3, either set (no extension defines them here). */
+  readonly rsv23: boolean;
+  readonly opcode: number;
+  readonly masked: boolean;
+  /** Payload length in bytes (up to 2^53 − 1; a 64-bit length with its top bit set is refused). */
+  readonly length: number;
+  /** The masking key, 4 bytes (zeros when not masked). */
+  readonly mask: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The bytes received and not consumed yet, as the list of arrays they came in (each kept, not
+ * copied: the caller hands them over).
+ */
+export class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  /** Offset of the first unconsumed byte in `#chunks[0]`. */
+  #pos = 0;
+  /** Bytes available. */
+  length = 0;
+
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.#chunks.push(data);
+    this.length += data.length;
+  }
+
+  /** The byte `i` positions ahead (`i < length`). */
+  peek(i: number): number {
+    let at = this.#pos + i;
+    for (const chunk of this.#chunks) {
+      if (at < chunk.length) return chunk[at];
+      at -= chunk.length;
+    }
+    return -1;
+  }
+
+  /** Takes up to `max` bytes from the front, from one array only: a view, no copy. */
+  takeView(max: number): Uint8Array {
+    const chunk = this.#chunks[0];
+    if (chunk === undefined) return EMPTY;
+    const n = Math.min(max, chunk.length - this.#pos);
+    const out = chunk.subarray(this.#pos, this.#pos + n);
+    this.#advance(n);
+    return out;
+  }
+
+  /** Takes exactly `n` bytes (`n <= length`): a view when they lie in one array, else a copy. */
+  take(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    if (first !== undefined && first.length - this.#pos >= n) return this.takeView(n);
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const view = this.takeView(n - at);
+      out.set(view, at);
+      at += view.length;
+    }
+    return out;
+  }
+
+  /** Drops every byte. */
+  clear(): void {
+    this.#chunks = [];
+    this.#pos = 0;
+    this.length = 0;
+  }
+
+  #advance(n: number): void {
+    this.length -= n;
+    this.#pos += n;
+    while (this.#chunks.length > 0 && this.#pos >= this.#chunks[0].length) {
+      this.#pos -= this.#chunks[0].length;
+      this.#chunks.shift();
+    }
+  }
+}
+
+/**
+ * Reads a frame header from the front of `queue` and consumes it: `null` while it has not all
+ * arrived; a string naming what is wrong with it when it can never be valid (a 64-bit length with
+ * the top bit set, or one beyond 2^53 − 1).
+ */
+export function readFrameHeader(queue: ByteQueue): FrameHeader | string | null {
+  if (queue.length < 2) return null;
+  const b0 = queue.peek(0);
+  const b1 = queue.peek(1);
+  const masked = (b1 & 0x80) !== 0;
+  const short = b1 & 0x7f;
+  const extended = short === 126 ? 2 : short === 127 ? 8 : 0;
+  const size = 2 + extended + (masked ? 4 : 0);
+  if (queue.length < size) return null;
+  let length = short;
+  if (extended === 2) length = (queue.peek(2) << 8) | queue.peek(3);
+  else if (extended === 8) {
+    const high = queue.peek(2) * 2 ** 24 + ((queue.peek(3) << 16) | (queue.peek(4) << 8) | queue.peek(5));
+    if (high >= 2 ** 31) return "a 64-bit payload length must have its most significant bit clear (RFC 6455 §5.2)";
+    if (high >= 2 ** 21) return "payload length beyond 2^53 - 1";
+    length = high * 2 ** 32 + (queue.peek(6) * 2 ** 24 + ((queue.peek(7) << 16) | (queue.peek(8) << 8) | queue.peek(9)));
+  }
+  const head = queue.take(size);
+  const mask = masked ? head.slice(size - 4, size) : ZERO_MASK;
+  return {
+    fin: (b0 & 0x80) !== 0,
+    rsv1: (b0 & 0x40) !== 0,
+    rsv23: (b0 & 0x30) !== 0,
+    opcode: b0 & 0x0f,
+    masked,
+    length,
+    mask,
+  };
+}
+
+const ZERO_MASK = new Uint8Array(4);
+
+/**
+ * Unmasks `data` in place (RFC 6455 §5.3): byte `i` is XORed with `mask[(offset + i) % 4]`, where
+ * `offset` is how many payload bytes came before `data` in the frame.
+ */
+export function applyMask(data: Uint8Array, mask: Uint8Array, offset: number): void {
+  const n = data.length;
+  const m0 = mask[offset & 3];
+  const m1 = mask[(offset + 1) & 3];
+  const m2 = mask[(offset + 2) & 3];
+  const m3 = mask[(offset + 3) & 3];
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    data[i] ^= m0;
+    data[i + 1] ^= m1;
+    data[i + 2] ^= m2;
+    data[i + 3] ^= m3;
+  }
+  if (i < n) data[i++] ^= m0;
+  if (i < n) data[i++] ^= m1;
+  if (i < n) data[i] ^= m2;
+}
+
+/**
+ * The header of an unmasked frame (a server's, RFC 6455 §5.1) with `fin` set, RSV1 when
+ * `compressed`, and the shortest length encoding (§5.2).
+ */
+export function encodeFrameHeader(opcode: number, length: number, compressed: boolean): Uint8Array {
+  const b0 = 0x80 | (compressed ? 0x40 : 0) | opcode;
+  if (length < 126) return Uint8Array.of(b0, length);
+  if (length < 0x10000) return Uint8Array.of(b0, 126, length >>> 8, length & 0xff);
+  const high = Math.floor(length / 2 ** 32);
+  const low = length >>> 0;
+  return Uint8Array.of(b0, 127, 0, 0, (high >>> 8) & 0xff, high & 0xff, low >>> 24, (low >>> 16) & 0xff, (low >>> 8) & 0xff, low & 0xff);
+}
