@@ -112,7 +112,8 @@ let slabUsed = 0;
  * their lengths, computed when omitted.
  */
 export function concatBytes(parts: readonly Uint8Array[], total = parts.reduce((n, part) => n + part.length, 0)): Uint8Array {
-  if (parts.length === 1) return parts[0].slice();
+  // Not `.slice()`: a Node Buffer's `slice` is a view, not a copy.
+  if (parts.length === 1) return new Uint8Array(parts[0]);
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {

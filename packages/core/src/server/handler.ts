@@ -407,7 +407,11 @@ export class BaseHTTPRequestHandler {
     const channel = this.#channel;
     const report = (error: unknown) => this.server.handleError?.(this.request, this.clientAddress, error);
     const { socket, fields } = openWebSocket(channel.request!, options, this.server.platform, report);
+    // The 101 is HTTP/1.1's, whatever protocolVersion says (RFC 6455 §4.2.2).
+    const version = this.protocolVersion;
+    this.protocolVersion = "HTTP/1.1";
     this.sendResponse(101);
+    this.protocolVersion = version;
     for (let i = 0; i < fields.length; i += 2) this.sendHeader(fields[i], fields[i + 1]);
     this.endHeaders();
     socket.accept(channel);

@@ -311,7 +311,7 @@ export class ServerWebSocket extends EventTarget {
     const bytes = text
       ? utf8Encode(data)
       : ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()
+        ? new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
         : new Uint8Array(data.slice(0) as ArrayBuffer);
     if (this.#readyState !== this.OPEN) return void (this.#discarded += bytes.length);
     if (this.bufferedAmount + bytes.length > this.#backpressureLimit) return this.#overflow();
@@ -527,7 +527,8 @@ export class ServerWebSocket extends EventTarget {
 /** The bytes of `data` as an `ArrayBuffer` of their own (a copy unless `data` spans its whole buffer). */
 function toArrayBuffer(data: Uint8Array): ArrayBuffer {
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) return data.buffer;
-  return data.slice().buffer;
+  // Not `data.slice()`: a Node Buffer's `slice` is a view of the same memory.
+  return new Uint8Array(data).buffer;
 }
 
 /** The origin of a `ws://` URL as `MessageEvent.origin` has it. */
