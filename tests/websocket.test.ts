@@ -12,7 +12,7 @@ import { rawExchange, run } from "./support/clients.js";
 import { CHROMIUM_DEFAULT } from "./support/global-setup.js";
 import { type RunningServer, runtimeBinary, runtimes, startProcess } from "./support/runtimes.js";
 import { logLine } from "./support/simple.js";
-import { OP, acceptFor, clientFrame, closePayload, handshake, readFrame } from "./support/websocket.js";
+import { OP, acceptFor, clientFrame, handshake, readFrame } from "./support/websocket.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/websocket.ts", import.meta.url));
 const CLIENT = fileURLToPath(new URL("./fixtures/ws-client.ts", import.meta.url));
