@@ -22,6 +22,8 @@ export interface ZlibRawStream {
   /** Returns the stream to its initial state (zlib's `deflateReset`/`inflateReset`). */
   reset(): void;
   destroy(error?: Error): void;
+  /** The error that ended the stream, once it failed (Deno reports it here before its `error` event). */
+  readonly errored?: Error | null;
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "error", listener: (error: Error) => void): unknown;
 }
@@ -131,6 +133,8 @@ class ZlibRawCodec implements RawDeflateCodec {
         this.#pending = { resolve, reject };
         this.#stream.write(data);
         this.#stream.flush(this.#syncFlush, () => {
+          const errored = this.#stream.errored;
+          if (errored) return this.#fail(errored);
           const pending = this.#pending;
           if (pending === null || this.#failed !== null) return;
           this.#pending = null;
