@@ -65,20 +65,24 @@ for (const rt of runtimes()) {
       await server?.stop();
     });
 
-    test("1,000 idle WebSockets open at once: all answer, then all close and the descriptors are released", { timeout: 60_000 }, async () => {
-      const fds = descriptors(pid);
-      const before = rss(pid);
-      const sockets: WebSocket[] = [];
-      for (let i = 0; i < 1000; i += 100) sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => open(`${base}/echo`)))));
-      expect(descriptors(pid)).toBeGreaterThanOrEqual(fds + 1000 - 5);
-      const grown = rss(pid) - before;
-      const answers = await Promise.all(sockets.map((ws, i) => echo(ws, `idle ${i}`)));
-      expect(answers.every((a, i) => a === `idle ${i}`)).toBe(true);
-      for (const ws of sockets) ws.close();
-      await until(() => descriptors(pid) <= fds + 5, "the descriptors to be released");
-      // Bounded, not a benchmark (bench/ measures it): a runaway per-socket cost would show.
-      expect(grown).toBeLessThan(200 * 1024 * 1024);
-    });
+    test(
+      "1,000 idle WebSockets open at once: all answer, then all close and the descriptors are released",
+      { timeout: 60_000 },
+      async () => {
+        const fds = descriptors(pid);
+        const before = rss(pid);
+        const sockets: WebSocket[] = [];
+        for (let i = 0; i < 1000; i += 100) sockets.push(...(await Promise.all(Array.from({ length: 100 }, () => open(`${base}/echo`)))));
+        expect(descriptors(pid)).toBeGreaterThanOrEqual(fds + 1000 - 5);
+        const grown = rss(pid) - before;
+        const answers = await Promise.all(sockets.map((ws, i) => echo(ws, `idle ${i}`)));
+        expect(answers.every((a, i) => a === `idle ${i}`)).toBe(true);
+        for (const ws of sockets) ws.close();
+        await until(() => descriptors(pid) <= fds + 5, "the descriptors to be released");
+        // Bounded, not a benchmark (bench/ measures it): a runaway per-socket cost would show.
+        expect(grown).toBeLessThan(200 * 1024 * 1024);
+      },
+    );
 
     test("10,000 connect/echo/close cycles, 50 at a time: every one answered, nothing leaked", { timeout: 120_000 }, async () => {
       const fds = descriptors(pid);

@@ -29,10 +29,34 @@ function frame(
   const mask = Uint8Array.from(options.mask ?? [0x37, 0xfa, 0x21, 0x3d]);
   const b0 = (fin ? 0x80 : 0) | (options.rsv1 ? 0x40 : 0) | (options.rsv2 ? 0x20 : 0) | opcode;
   let head: number[];
-  if (options.length64) head = [b0, (masked ? 0x80 : 0) | 127, 0, 0, 0, 0, (data.length >>> 24) & 0xff, (data.length >>> 16) & 0xff, (data.length >>> 8) & 0xff, data.length & 0xff];
+  if (options.length64)
+    head = [
+      b0,
+      (masked ? 0x80 : 0) | 127,
+      0,
+      0,
+      0,
+      0,
+      (data.length >>> 24) & 0xff,
+      (data.length >>> 16) & 0xff,
+      (data.length >>> 8) & 0xff,
+      data.length & 0xff,
+    ];
   else if (data.length < 126) head = [b0, (masked ? 0x80 : 0) | data.length];
   else if (data.length < 65536) head = [b0, (masked ? 0x80 : 0) | 126, data.length >> 8, data.length & 0xff];
-  else head = [b0, (masked ? 0x80 : 0) | 127, 0, 0, 0, 0, (data.length >>> 24) & 0xff, (data.length >>> 16) & 0xff, (data.length >>> 8) & 0xff, data.length & 0xff];
+  else
+    head = [
+      b0,
+      (masked ? 0x80 : 0) | 127,
+      0,
+      0,
+      0,
+      0,
+      (data.length >>> 24) & 0xff,
+      (data.length >>> 16) & 0xff,
+      (data.length >>> 8) & 0xff,
+      data.length & 0xff,
+    ];
   const body = data.slice();
   if (masked) applyMask(body, mask, 0);
   return concat([Uint8Array.from(head), masked ? mask : new Uint8Array(0), body]);
@@ -66,7 +90,8 @@ function run(input: Uint8Array, options = {}): { events: unknown[]; sent: string
 }
 
 /** The server's close frame with `code` (and `reason`), as the connection writes it. */
-const closeFrame = (code: number, reason = "") => text(Uint8Array.from([0x88, 2 + enc.encode(reason).length, code >> 8, code & 0xff, ...enc.encode(reason)]));
+const closeFrame = (code: number, reason = "") =>
+  text(Uint8Array.from([0x88, 2 + enc.encode(reason).length, code >> 8, code & 0xff, ...enc.encode(reason)]));
 
 describe("frames (RFC 6455 §5.2)", () => {
   it("headers with 7-, 16- and 64-bit lengths, as the shortest encoding", () => {
@@ -244,7 +269,10 @@ describe("the close handshake (RFC 6455 §5.5.1, §7)", () => {
     expect(text(concat([...conn.dataToSend()]))).toBe(closeFrame(1000, "bye"));
     expect(() => conn.send(enc.encode("x"), true)).toThrow(/closing/);
     conn.receiveData(concat([frame(OPCODE.PING, "p"), frame(OPCODE.CLOSE, Uint8Array.of(0x03, 0xe8))]));
-    expect(events(conn)).toEqual([{ type: "ping", data: "p" }, { type: "close", code: 1000, reason: "" }]);
+    expect(events(conn)).toEqual([
+      { type: "ping", data: "p" },
+      { type: "close", code: 1000, reason: "" },
+    ]);
     expect(conn.dataToSend()).toEqual([]);
     expect(conn.state).toBe("CLOSED");
   });
@@ -267,7 +295,10 @@ describe("any split of the input gives the same events (the sans-IO invariant)",
     fc.uint8Array({ maxLength: 3 }).map((b) => ({ op: 0xff, data: b })),
   );
   /** A stream of frames: messages (fragmented at random), pings, and at times a broken byte. */
-  const stream = fc.tuple(fc.array(fc.tuple(message, fc.nat(4), fc.uint8Array({ minLength: 4, maxLength: 4 })), { maxLength: 8 }), fc.boolean());
+  const stream = fc.tuple(
+    fc.array(fc.tuple(message, fc.nat(4), fc.uint8Array({ minLength: 4, maxLength: 4 })), { maxLength: 8 }),
+    fc.boolean(),
+  );
 
   it("whole, byte by byte, and at random cuts", () => {
     fc.assert(
@@ -321,7 +352,13 @@ describe("the opening handshake (RFC 6455 §4.2)", () => {
     version,
     getAll: (name) => Object.entries(fields).flatMap(([k, v]) => (k.toLowerCase() === name ? [v] : [])),
   });
-  const good = { Host: "h", Upgrade: "websocket", Connection: "keep-alive, Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==" };
+  const good = {
+    Host: "h",
+    Upgrade: "websocket",
+    Connection: "keep-alive, Upgrade",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+  };
 
   it("Sec-WebSocket-Accept is the RFC's example", () => {
     expect(acceptValue("dGhlIHNhbXBsZSBub25jZQ==", (d) => createHash("sha1").update(d).digest())).toBe("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
@@ -363,20 +400,27 @@ describe("permessage-deflate's negotiation (RFC 7692 §5, §7.1)", () => {
   });
 
   it("context takeover and window bits asked by the client are honoured", () => {
-    const params = accept("permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12");
+    const params = accept(
+      "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12",
+    );
     expect(params).toEqual({
       serverNoContextTakeover: true,
       clientNoContextTakeover: true,
       serverMaxWindowBits: 10,
       clientMaxWindowBits: 12,
-      response: "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12",
+      response:
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12",
     });
   });
 
   it("the server's own limits are added where the RFC lets it", () => {
-    expect(accept("permessage-deflate; client_max_window_bits", { serverMaxWindowBits: 11, clientMaxWindowBits: 9, serverNoContextTakeover: true })?.response).toBe(
-      "permessage-deflate; server_no_context_takeover; server_max_window_bits=11; client_max_window_bits=9",
-    );
+    expect(
+      accept("permessage-deflate; client_max_window_bits", {
+        serverMaxWindowBits: 11,
+        clientMaxWindowBits: 9,
+        serverNoContextTakeover: true,
+      })?.response,
+    ).toBe("permessage-deflate; server_no_context_takeover; server_max_window_bits=11; client_max_window_bits=9");
     expect(accept("permessage-deflate", { clientMaxWindowBits: 9 })?.response).toBe("permessage-deflate");
   });
 
@@ -386,9 +430,10 @@ describe("permessage-deflate's negotiation (RFC 7692 §5, §7.1)", () => {
     expect(accept("permessage-deflate; server_max_window_bits")).toBeNull();
     expect(accept("permessage-deflate; server_no_context_takeover; server_no_context_takeover")).toBeNull();
     expect(accept("permessage-deflate; server_max_window_bits=8")).toBeNull();
-    expect(accept("x-webkit-deflate-frame, permessage-deflate; server_max_window_bits=8, permessage-deflate; server_max_window_bits=9")?.response).toBe(
-      "permessage-deflate; server_max_window_bits=9",
-    );
+    expect(
+      accept("x-webkit-deflate-frame, permessage-deflate; server_max_window_bits=8, permessage-deflate; server_max_window_bits=9")
+        ?.response,
+    ).toBe("permessage-deflate; server_max_window_bits=9");
     expect(accept('permessage-deflate; client_max_window_bits="10"')?.clientMaxWindowBits).toBe(10);
   });
 });

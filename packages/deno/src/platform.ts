@@ -29,12 +29,17 @@ import { fileSystem } from "./fs.ts";
 import { processServices, spawn } from "./process.ts";
 import { threadWorkers } from "./workers.ts";
 /**
- * Size of the buffer each `read()` fills. Every connection holds one while it waits for bytes, so
- * this bounds the memory of idle connections (1,000 of them: 16 MiB).
+ * Size of the buffer each `read()` fills at first. Every connection holds one while it waits for
+ * bytes, so this bounds the memory of idle connections (1,000 of them: 16 MiB). A read that fills
+ * it doubles the next one's, up to {@link MAX_READ_SIZE} (fewer reads for a large body or
+ * message); a read of less than a quarter halves it again.
  */
 const READ_SIZE = 16 * 1024;
+const MAX_READ_SIZE = 256 * 1024;
 /** `write(chunk, more)` with both together below this is one `write()` of both joined (no writev in Deno). */
 const JOIN_LIMIT = 64 * 1024;
+/** Chunks waiting for a write under way are joined into one of up to this many bytes. */
+const MAX_JOINED = 256 * 1024;
 
 function hostOf(addr: Deno.Addr): Address {
   return addr.transport === "tcp" || addr.transport === "udp" ? [addr.hostname, addr.port] : ["", 0];
@@ -76,16 +81,25 @@ class DenoConnection implements Socket {
   }
 
   async #readLoop(events: SocketEvents): Promise<void> {
-    const buffer = new Uint8Array(READ_SIZE);
+    let buffer = new Uint8Array(READ_SIZE);
     try {
       for (;;) {
         if (this.#paused) await new Promise<void>((resolve) => (this.#resume = resolve));
         const n = await this.#conn.read(buffer);
         if (n === null) break;
+        const size = buffer.length;
+        if (n >= size / 2) {
+          // Mostly full: hand the buffer itself over and read into a new one (of twice the size
+          // when this one filled up).
+          events.data(buffer.subarray(0, n));
+          buffer = new Uint8Array(n === size ? Math.min(size * 2, MAX_READ_SIZE) : size);
+          continue;
+        }
         // The buffer is reused by the next read: hand over a copy, carved from a shared slab
         // when small (a new ArrayBuffer per request costs more than the copy).
         const chunk = allocBytes(n);
         chunk.set(buffer.subarray(0, n));
+        if (n < size / 4 && size > READ_SIZE) buffer = new Uint8Array(size / 2);
         events.data(chunk);
       }
       if (!this.#closed) events.end();
@@ -123,6 +137,9 @@ class DenoConnection implements Socket {
   async #flush(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
+        // Chunks queued while the last write was under way go out together, in one write
+        // (Deno has no writev): one round trip through the event loop for all of them.
+        if (this.#queue.length > 1 && this.#queue[0].length < JOIN_LIMIT) this.#joinQueued();
         const chunk = this.#queue[0];
         let written = 0;
         while (written < chunk.length) {
@@ -143,6 +160,21 @@ class DenoConnection implements Socket {
       this.#writing = false;
       this.#close();
     }
+  }
+
+  /** Joins the first queued chunks, up to {@link MAX_JOINED} bytes, into one. */
+  #joinQueued(): void {
+    const queue = this.#queue;
+    let count = 0;
+    let total = 0;
+    while (count < queue.length && (count < 2 || total + queue[count].length <= MAX_JOINED)) total += queue[count++].length;
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of queue.splice(0, count)) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    queue.unshift(joined);
   }
 
   pause(): void {

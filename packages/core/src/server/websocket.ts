@@ -54,6 +54,12 @@ export interface RawStream {
   onStop(listener: () => void): void;
 }
 
+/**
+ * Payloads up to this many bytes are copied behind their frame header into one array (one write);
+ * larger ones that need no copy are written as header and payload.
+ */
+const JOIN_BYTES = 64 * 1024;
+
 /** How long the closing handshake may take once our close frame is sent, in milliseconds. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -307,22 +313,24 @@ export class ServerWebSocket extends EventTarget {
       });
     }
     const text = typeof data === "string";
-    // Copied (WHATWG): the caller may reuse its buffer while the bytes wait to be sent.
+    // The caller's own bytes: copied into the frame (WHATWG: the caller may reuse its buffer).
     const bytes = text
       ? utf8Encode(data)
       : ArrayBuffer.isView(data)
-        ? new Uint8Array(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-        : new Uint8Array(data.slice(0) as ArrayBuffer);
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : new Uint8Array(data as ArrayBuffer);
     if (this.#readyState !== this.OPEN) return void (this.#discarded += bytes.length);
     if (this.bufferedAmount + bytes.length > this.#backpressureLimit) return this.#overflow();
     if (this.#jobCount === 0 && (this.#deflate === null || !this.#deflate.compresses(bytes.length))) {
-      this.#conn.send(bytes, text);
+      // One array for the frame: the copy a caller's buffer needs anyway, and one write.
+      this.#conn.send(bytes, text, false, !text || bytes.length <= JOIN_BYTES);
       return this.#flushFrames();
     }
-    this.#pending += bytes.length;
+    const own = text ? bytes : bytes.slice();
+    this.#pending += own.length;
     this.#enqueue(async () => {
-      this.#pending -= bytes.length;
-      await this.#frame(bytes, text);
+      this.#pending -= own.length;
+      await this.#frame(own, text);
     });
   }
 
@@ -332,8 +340,8 @@ export class ServerWebSocket extends EventTarget {
     if (this.#deflate !== null && this.#deflate.compresses(bytes.length)) {
       const compressed = await this.#deflate.compress(bytes);
       if (this.#readyState !== this.OPEN || this.#conn.closeSent) return;
-      this.#conn.send(compressed, text, true);
-    } else this.#conn.send(bytes, text);
+      this.#conn.send(compressed, text, true, compressed.length <= JOIN_BYTES);
+    } else this.#conn.send(bytes, text, false, bytes.length <= JOIN_BYTES);
     this.#flushFrames();
   }
 

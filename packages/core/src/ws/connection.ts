@@ -133,6 +133,11 @@ export class WebSocketConnection {
   #compressed = false;
   #parts: Uint8Array[] = [];
   #size = 0;
+  /**
+   * A binary message in one frame is unmasked into an array of its own, allocated at its header:
+   * the caller can hand its buffer over (an `ArrayBuffer` for `MessageEvent.data`) without a copy.
+   */
+  #whole: Uint8Array | null = null;
   readonly #utf8 = new Utf8Validator();
 
   constructor(options: WebSocketConnectionOptions = {}) {
@@ -223,6 +228,7 @@ export class WebSocketConnection {
     if (this.#size + header.length > this.#maxPayload) {
       return this.#fail(CLOSE_CODE.MESSAGE_TOO_BIG, `message larger than ${this.#maxPayload} bytes`);
     }
+    this.#whole = header.fin && opcode === OPCODE.BINARY && header.length > 0 ? new Uint8Array(header.length) : null;
     return null;
   }
 
@@ -232,16 +238,24 @@ export class WebSocketConnection {
    */
   #readData(frame: FrameHeader): MessageEvent | FailedEvent | null | undefined {
     const text = this.#opcode === OPCODE.TEXT && !this.#compressed;
+    const whole = this.#whole;
     while (this.#remaining > 0) {
       if (this.#input.length === 0) return null;
-      const piece = this.#input.takeView(this.#remaining);
-      applyMask(piece, frame.mask, frame.length - this.#remaining);
+      const at = frame.length - this.#remaining;
+      let piece = this.#input.takeView(this.#remaining);
+      if (whole !== null) {
+        whole.set(piece, at);
+        piece = whole.subarray(at, at + piece.length);
+      }
+      applyMask(piece, frame.mask, at);
       this.#remaining -= piece.length;
-      this.#parts.push(piece);
       this.#size += piece.length;
+      if (whole === null) this.#parts.push(piece);
       if (text && !this.#utf8.push(piece)) return this.#fail(CLOSE_CODE.INVALID_PAYLOAD, "invalid UTF-8 in a text message");
     }
     this.#frame = null;
+    if (whole !== null) this.#parts.push(whole);
+    this.#whole = null;
     if (!frame.fin) return undefined;
     if (text && !this.#utf8.complete) return this.#fail(CLOSE_CODE.INVALID_PAYLOAD, "a text message ends inside a UTF-8 sequence");
     const parts = this.#parts;
@@ -321,8 +335,16 @@ export class WebSocketConnection {
 
   // -- Sending --
 
-  #queue(opcode: number, payload: Uint8Array, compressed = false): void {
-    this.#out.push(encodeFrameHeader(opcode, payload.length, compressed));
+  #queue(opcode: number, payload: Uint8Array, compressed = false, copy = false): void {
+    const head = encodeFrameHeader(opcode, payload.length, compressed);
+    if (copy) {
+      const frame = new Uint8Array(head.length + payload.length);
+      frame.set(head);
+      frame.set(payload, head.length);
+      this.#out.push(frame);
+      return;
+    }
+    this.#out.push(head);
     if (payload.length > 0) this.#out.push(payload);
   }
 
@@ -332,13 +354,15 @@ export class WebSocketConnection {
 
   /**
    * Queues a message in one frame: text (its bytes UTF-8) or binary; `compressed` sets RSV1 for a
-   * payload compressed with the negotiated permessage-deflate.
+   * payload compressed with the negotiated permessage-deflate. With `copy`, the payload is copied
+   * into the frame (one array: the caller may reuse its own), else the frame's header and the
+   * payload itself are queued.
    * @throws {LocalProtocolError} once a close was sent or the connection is closed.
    */
-  send(payload: Uint8Array, text: boolean, compressed = false): void {
+  send(payload: Uint8Array, text: boolean, compressed = false, copy = false): void {
     this.#checkOpen("a message");
     if (compressed && !this.#compression) throw new LocalProtocolError("permessage-deflate was not negotiated");
-    this.#queue(text ? OPCODE.TEXT : OPCODE.BINARY, payload, compressed);
+    this.#queue(text ? OPCODE.TEXT : OPCODE.BINARY, payload, compressed, copy);
   }
 
   /**
