@@ -33,7 +33,7 @@ function open(url: string): Promise<WebSocket> {
 
 function echo(ws: WebSocket, text: string): Promise<string> {
   return new Promise((resolve) => {
-    ws.once("message", (data) => resolve(String(data)));
+    ws.once("message", (data: Buffer) => resolve(data.toString()));
     ws.send(text);
   });
 }
