@@ -86,7 +86,7 @@ export class Run {
   autoFragmentSize = 0;
 
   readonly #socket: net.Socket;
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #writes: Promise<void> = Promise.resolve();
   #timers: NodeJS.Timeout[] = [];
   #fragments: Buffer[] = [];
@@ -169,7 +169,7 @@ export class Run {
   /** A close frame, whatever its contents (Autobahn's `sendCloseFrame`). */
   sendCloseFrame(code: number | null = null, reason: Buffer | string = ""): void {
     const text = typeof reason === "string" ? Buffer.from(reason) : reason;
-    let payload = Buffer.alloc(0);
+    let payload: Buffer = Buffer.alloc(0);
     if (code !== null) {
       payload = Buffer.alloc(2 + text.length);
       payload.writeUInt16BE(code, 0);

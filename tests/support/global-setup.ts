@@ -5,7 +5,8 @@
  * - Node 24 for the `node24` runtime, from the npm registry through `npx -p node@24` (without
  *   shadowing the system `node`);
  * - Chromium for tests/browser.test.ts: `CHROMIUM_PATH`, else `/usr/bin/chromium`, else Debian's
- *   `chromium` installed with apt-get (as root, or through passwordless sudo);
+ *   `chromium` installed with apt-get (as root, or through passwordless sudo); Python's
+ *   `websockets` for Debian's `/usr/bin/python3` (python3-websockets) the same way;
  * - CPython 3.13.0 for the differential tests: pyenv's, installed with `pyenv install` when pyenv
  *   is there and the version is not.
  *
@@ -48,18 +49,33 @@ function asRoot(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
-function ensureChromium(): void {
-  const path = process.env.CHROMIUM_PATH ?? CHROMIUM_DEFAULT;
-  if (existsSync(path)) return;
-  const how = "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH";
-  if (process.env.CHROMIUM_PATH === undefined && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0) {
-    log("Chromium is missing: installing Debian's chromium with apt-get …");
-    if (asRoot("apt-get", ["update", "-q"]) && asRoot("apt-get", ["install", "-y", "-q", "--no-install-recommends", "chromium"])) {
-      if (existsSync(path)) return;
-    }
+/**
+ * Debian's packages the clients of the suite come from, each with a file that shows it is there:
+ * Chromium (unless `CHROMIUM_PATH` names another), and Python's `websockets` for Debian's
+ * `/usr/bin/python3`.
+ */
+function debianPackages(): { name: string; file: string }[] {
+  const packages = [{ name: "python3-websockets", file: "/usr/lib/python3/dist-packages/websockets/__init__.py" }];
+  if (process.env.CHROMIUM_PATH === undefined) packages.push({ name: "chromium", file: CHROMIUM_DEFAULT });
+  return packages;
+}
+
+/** Installs the packages of {@link debianPackages} that are missing, with apt-get, in one go. */
+function ensureDebianPackages(): void {
+  const missing = debianPackages().filter((p) => !existsSync(p.file));
+  if (missing.length > 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0) {
+    log(`missing: ${missing.map((p) => p.name).join(", ")}: installing Debian's packages with apt-get …`);
+    if (asRoot("apt-get", ["update", "-q"]))
+      asRoot("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing.map((p) => p.name)]);
   }
-  process.env.HTTPSERVER_CHROMIUM_ERROR = `Chromium not found at ${path}, and it could not be installed here: ${how}`;
-  log(process.env.HTTPSERVER_CHROMIUM_ERROR);
+  const chromium = process.env.CHROMIUM_PATH ?? CHROMIUM_DEFAULT;
+  if (!existsSync(chromium)) {
+    const how = "install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH";
+    process.env.HTTPSERVER_CHROMIUM_ERROR = `Chromium not found at ${chromium}, and it could not be installed here: ${how}`;
+    log(process.env.HTTPSERVER_CHROMIUM_ERROR);
+  }
+  for (const p of debianPackages())
+    if (p.name !== "chromium" && !existsSync(p.file)) log(`${p.name} could not be installed: the tests that use it will fail`);
 }
 
 function ensureCPython(): void {
@@ -73,6 +89,6 @@ function ensureCPython(): void {
 
 export default function setup(): void {
   findNode24();
-  ensureChromium();
+  ensureDebianPackages();
   ensureCPython();
 }

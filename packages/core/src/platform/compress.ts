@@ -16,15 +16,19 @@ export interface ZlibStream extends AsyncIterable<Uint8Array> {
 
 /** A `node:zlib` raw DEFLATE stream, as far as {@link zlibRawDeflate} uses it. */
 export interface ZlibRawStream {
+  /** Feeds bytes in. */
   write(data: Uint8Array): boolean;
   /** Flushes with `kind` (`Z_SYNC_FLUSH`); `callback` runs once the output so far was emitted. */
   flush(kind: number, callback: () => void): void;
   /** Returns the stream to its initial state (zlib's `deflateReset`/`inflateReset`). */
   reset(): void;
+  /** Frees the stream. */
   destroy(error?: Error): void;
   /** The error that ended the stream, once it failed (Deno reports it here before its `error` event). */
   readonly errored?: Error | null;
+  /** Output as it is produced. */
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  /** A failure (corrupt input): the stream is unusable after. */
   on(event: "error", listener: (error: Error) => void): unknown;
 }
 

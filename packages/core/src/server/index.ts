@@ -37,5 +37,14 @@ export { SimpleHTTPRequestHandler, statOrNull, type SimpleHTTPRequestHandlerOpti
 export { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.ts";
 export { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.ts";
 export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.ts";
-export { ServerWebSocket, openWebSocket, type RawStream, type WebSocketOptions, type WebSocketRequest } from "./websocket.ts";
+export {
+  ServerWebSocket,
+  openWebSocket,
+  type RawStream,
+  type WebSocketCloseEvent,
+  type WebSocketListener,
+  type WebSocketListenerOptions,
+  type WebSocketOptions,
+  type WebSocketRequest,
+} from "./websocket.ts";
 export { MessageDeflate, type DeflateTuning } from "./wsdeflate.ts";

@@ -82,7 +82,33 @@ class CloseEventPolyfill extends Event {
 
 const CloseEventClass = globals.CloseEvent ?? CloseEventPolyfill;
 
-type Listener = EventListenerOrEventListenerObject;
+/** A listener of {@link ServerWebSocket}'s events: a function, or an object with `handleEvent` (the DOM's `EventListenerOrEventListenerObject`). */
+export type WebSocketListener =
+  | ((event: Event) => void)
+  | {
+      /** Called with each event. */
+      handleEvent(event: Event): void;
+    };
+
+/** The options of `addEventListener` (the DOM's `AddEventListenerOptions`). */
+export interface WebSocketListenerOptions {
+  capture?: boolean;
+  once?: boolean;
+  passive?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The `close` event's fields (WHATWG HTML's `CloseEvent`). */
+export interface WebSocketCloseEvent extends Event {
+  /** The close code the peer sent (1005 when none), or 1006 when the connection ended without one. */
+  readonly code: number;
+  readonly reason: string;
+  /** The closing handshake completed. */
+  readonly wasClean: boolean;
+}
+
+type Listener = WebSocketListener;
+type Wrapped = (event: Event) => void;
 
 /**
  * A WebSocket on the server side of a connection (RFC 6455) with the WHATWG `WebSocket`
@@ -148,7 +174,7 @@ export class ServerWebSocket extends EventTarget {
   #lastReceived = 0;
   #pinged = false;
   readonly #handlers = new Map<string, Listener | null>();
-  readonly #wrapped = new WeakMap<object, Map<string, EventListener>>();
+  readonly #wrapped = new WeakMap<object, Map<string, Wrapped>>();
 
   /**
    * Made by `upgradeWebSocket()`; the socket is `CONNECTING` until {@link accept} gives it its
@@ -459,11 +485,11 @@ export class ServerWebSocket extends EventTarget {
    * Adds a listener (EventTarget's); an exception it throws is logged, and the connection goes
    * on (a runtime would otherwise report it as uncaught and may end the process).
    */
-  override addEventListener(type: string, listener: Listener | null, options?: AddEventListenerOptions | boolean): void {
+  override addEventListener(type: string, listener: Listener | null, options?: WebSocketListenerOptions | boolean): void {
     if (listener === null) return;
     const capture = typeof options === "boolean" ? options : (options?.capture ?? false);
     let byType = this.#wrapped.get(listener);
-    if (byType === undefined) this.#wrapped.set(listener, (byType = new Map<string, EventListener>()));
+    if (byType === undefined) this.#wrapped.set(listener, (byType = new Map<string, Wrapped>()));
     const key = `${type}:${capture}`;
     let wrapper = byType.get(key);
     if (wrapper === undefined) {
@@ -481,7 +507,7 @@ export class ServerWebSocket extends EventTarget {
   }
 
   /** Removes a listener added with {@link addEventListener}. */
-  override removeEventListener(type: string, listener: Listener | null, options?: EventListenerOptions | boolean): void {
+  override removeEventListener(type: string, listener: Listener | null, options?: { capture?: boolean } | boolean): void {
     if (listener === null) return;
     const capture = typeof options === "boolean" ? options : (options?.capture ?? false);
     const wrapper = this.#wrapped.get(listener)?.get(`${type}:${capture}`);
@@ -494,7 +520,7 @@ export class ServerWebSocket extends EventTarget {
 
   #setHandler(type: string, handler: unknown): void {
     if (!this.#handlers.has(type)) {
-      this.addEventListener(type, (event) => {
+      this.addEventListener(type, (event: Event) => {
         const current = this.#handlers.get(type);
         if (typeof current === "function") current.call(this, event);
       });
@@ -506,6 +532,7 @@ export class ServerWebSocket extends EventTarget {
   get onopen(): ((this: ServerWebSocket, event: Event) => void) | null {
     return this.#handler("open") as never;
   }
+  /** Sets the `open` event handler (`null` removes it). */
   set onopen(handler: ((this: ServerWebSocket, event: Event) => void) | null) {
     this.#setHandler("open", handler);
   }
@@ -513,6 +540,7 @@ export class ServerWebSocket extends EventTarget {
   get onmessage(): ((this: ServerWebSocket, event: MessageEvent) => void) | null {
     return this.#handler("message") as never;
   }
+  /** Sets the `message` event handler (`null` removes it). */
   set onmessage(handler: ((this: ServerWebSocket, event: MessageEvent) => void) | null) {
     this.#setHandler("message", handler);
   }
@@ -520,14 +548,16 @@ export class ServerWebSocket extends EventTarget {
   get onerror(): ((this: ServerWebSocket, event: Event) => void) | null {
     return this.#handler("error") as never;
   }
+  /** Sets the `error` event handler (`null` removes it). */
   set onerror(handler: ((this: ServerWebSocket, event: Event) => void) | null) {
     this.#setHandler("error", handler);
   }
   /** The `close` event handler (a `CloseEvent`: `code`, `reason`, `wasClean`). */
-  get onclose(): ((this: ServerWebSocket, event: CloseEvent) => void) | null {
+  get onclose(): ((this: ServerWebSocket, event: WebSocketCloseEvent) => void) | null {
     return this.#handler("close") as never;
   }
-  set onclose(handler: ((this: ServerWebSocket, event: CloseEvent) => void) | null) {
+  /** Sets the `close` event handler (`null` removes it). */
+  set onclose(handler: ((this: ServerWebSocket, event: WebSocketCloseEvent) => void) | null) {
     this.#setHandler("close", handler);
   }
 }

@@ -38,6 +38,7 @@ export class ByteQueue {
   /** Bytes available. */
   length = 0;
 
+  /** Adds received bytes at the end (kept, not copied). */
   push(data: Uint8Array): void {
     if (data.length === 0) return;
     this.#chunks.push(data);
