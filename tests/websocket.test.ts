@@ -291,3 +291,28 @@ for (const rt of runtimes()) {
     });
   });
 }
+
+describe("the README's chat example (examples/chat.ts) on Node", () => {
+  test("two browsers' sockets: a message from one reaches both; a plain GET gets the page", async () => {
+    const { startProcess: start } = await import("./support/runtimes.js");
+    const node = runtimes().find((r) => r.name === "node") ?? runtimes()[0];
+    const example = fileURLToPath(new URL("../examples/chat.ts", import.meta.url));
+    const chat = await start(node, example, ["0"], undefined, /Chat on http:\/\/localhost:(\d+)\//);
+    try {
+      const page = await fetch(`http://127.0.0.1:${chat.port}/`);
+      expect(await page.text()).toContain('new WebSocket("ws://" + location.host + "/chat")');
+      const [a, b] = await Promise.all([
+        connect(`ws://127.0.0.1:${chat.port}/chat`, { perMessageDeflate: true }),
+        connect(`ws://127.0.0.1:${chat.port}/chat`),
+      ]);
+      expect(a.extensions).toBe("permessage-deflate");
+      const both = Promise.all([nextMessage(a), nextMessage(b)]);
+      a.send("hello room");
+      expect((await both).map((m) => m.data.toString())).toEqual(["hello room", "hello room"]);
+      a.close();
+      b.close();
+    } finally {
+      await chat.stop();
+    }
+  });
+});
