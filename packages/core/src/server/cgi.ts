@@ -14,7 +14,8 @@ import { decodeBase64Lenient } from "../python/base64.ts";
 import { joinPath, unquote, urlCollapsePath } from "../python/urls.ts";
 import { ConnectionClosedError, asError } from "./errors.ts";
 import type { HandlerServer } from "./handler.ts";
-import { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions, statOrNull } from "./simple.ts";
+import { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions } from "./simple.ts";
+import { statOrNull } from "./fileserving.ts";
 import type { ReadableSource } from "./sources.ts";
 
 /** Bytes of a script's standard error logged per request; the rest is counted, not logged. */
@@ -401,7 +402,7 @@ export class CGIHTTPRequestHandler extends SimpleHTTPRequestHandler {
       this.flushHeaders();
     };
     // The client went away (reset or closed): nobody reads the output any more.
-    const channel = this.channel;
+    const channel = this.exchange;
     const unlisten = channel.onClose(() => proc.kill());
     if (channel.request?.bodyKind !== "length" && channel.request?.bodyKind !== "chunked") sendHead();
     let bodyError: Error | null = null;

@@ -12,9 +12,10 @@ import { LocalProtocolError, ProtocolError } from "../http/errors.ts";
 import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.ts";
 import { lineContext } from "../http/headreader.ts";
 import type { ResponseHead } from "../http/response.ts";
-import type { Platform, Socket, Timer } from "../platform/types.ts";
+import type { Address, Platform, Socket, Timer } from "../platform/types.ts";
 import { BatchedWriter } from "./batching.ts";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError, asError } from "./errors.ts";
+import type { ExchangeSource } from "./exchange.ts";
 import { BODY_WAIT, HEAD_WAIT, NO_WAIT, RAW_WAIT, TimeLimits } from "./timelimits.ts";
 
 /** Tuning of a {@link Channel}; sizes in bytes, times in milliseconds (`null`: no limit). */
@@ -60,7 +61,7 @@ export type BodyEvent = Extract<ConnectionEvent, { type: "data" | "end" | "error
  * connection is armed for the earliest, and re-armed when it fires early because the deadline
  * moved. Arriving bytes only record the time, so a busy connection costs no timer work per read.
  */
-export class Channel {
+export class Channel implements ExchangeSource {
   /** The platform socket. */
   readonly socket: Socket;
   readonly #conn: ServerConnection;
@@ -167,6 +168,11 @@ export class Channel {
   /** Sets the inactivity timeout in milliseconds (`null`: none); takes effect with the next wait. */
   set timeoutMs(ms: number | null) {
     this.#limits.pythonMs = ms;
+  }
+
+  /** The client's address. */
+  get remoteAddress(): Address {
+    return this.socket.remoteAddress;
   }
 
   /** True once the socket is closed: nothing more can be read or written. */

@@ -1,12 +1,12 @@
 /**
  * The handler's file objects: `rfile`, the request body as a stream, and `wfile`, the response
- * body as a stream (Python's `io.BufferedIOBase` reading and writing methods, asynchronous), on a
- * {@link Channel}.
+ * body as a stream (Python's `io.BufferedIOBase` reading and writing methods, asynchronous), on an
+ * {@link Exchange}.
  * @module
  */
 
 import { concatBytes, utf8Encode } from "../http/chars.ts";
-import type { Channel } from "./channel.ts";
+import type { Exchange } from "./exchange.ts";
 import { ConnectionClosedError } from "./errors.ts";
 
 /**
@@ -17,7 +17,7 @@ import { ConnectionClosedError } from "./errors.ts";
  * does. Python's `io.BufferedIOBase` reading methods, asynchronous.
  */
 export class RequestBodyReader {
-  readonly #channel: Channel;
+  readonly #channel: Exchange;
   #chunk: Uint8Array | null = null;
   #offset = 0;
   #eof = false;
@@ -25,7 +25,7 @@ export class RequestBodyReader {
   #request = 0;
   #raw = false;
 
-  constructor(channel: Channel) {
+  constructor(channel: Exchange) {
     this.#channel = channel;
   }
 
@@ -153,9 +153,9 @@ export class RequestBodyReader {
  * writing methods, asynchronous.
  */
 export class ResponseWriter {
-  readonly #channel: Channel;
+  readonly #channel: Exchange;
 
-  constructor(channel: Channel) {
+  constructor(channel: Exchange) {
     this.#channel = channel;
   }
 

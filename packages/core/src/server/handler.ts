@@ -14,6 +14,7 @@ import { HTTPMessage } from "../python/message.ts";
 import { type PyFormatArg, pyFormat } from "../python/pyformat.ts";
 import { STATUS_TEXT } from "../python/status.ts";
 import { Channel, type ChannelOptions } from "./channel.ts";
+import type { ExchangeSource } from "./exchange.ts";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
 import { RequestBodyReader, ResponseWriter } from "./files.ts";
 import { type ServerWebSocket, type WebSocketOptions, openWebSocket } from "./websocket.ts";
@@ -42,11 +43,11 @@ export interface HandlerServer {
   /** Seconds a response may go without the client taking any of it; `null` or 0 for no limit. */
   readonly sendTimeout?: number | null;
   /**
-   * The channel the server opened for a connection it handles (`HTTPServer` opens one per
-   * connection and closes it after the handler); when absent or `undefined`, the handler opens
+   * The exchanges of a connection the server handles (`HTTPServer` opens a channel per connection
+   * and closes it after the handler); when absent or `undefined`, the handler opens a channel of
    * its own from the limits above.
    */
-  channelFor?(request: Socket): Channel | undefined;
+  exchangeFor?(request: Socket): ExchangeSource | undefined;
   /** Reports an exception of a connection's (Python's `handle_error`); see `HTTPServer.handleError`. */
   handleError?(request: Socket, clientAddress: Address, error?: unknown): void;
 }
@@ -163,7 +164,7 @@ export class BaseHTTPRequestHandler {
   /** Settles when the connection has been handled (resolves) or its handling threw (rejects). */
   readonly handled: Promise<void>;
 
-  #channel!: Channel;
+  #channel!: ExchangeSource;
   #pending: RequestEvent | ProtocolError | null = null;
   #status: number | undefined;
   #reason = "";
@@ -198,7 +199,7 @@ export class BaseHTTPRequestHandler {
       await this.handle();
     } catch (error) {
       if (error instanceof ConnectionClosedError) return;
-      const channel = this.#channel as Channel | undefined;
+      const channel = this.#channel as ExchangeSource | undefined;
       if (channel !== undefined && channel.canRespond && !this.#buffered) {
         try {
           this.sendError(500);
@@ -213,14 +214,14 @@ export class BaseHTTPRequestHandler {
   }
 
   /**
-   * Prepares the connection (Python's `StreamRequestHandler.setup`): takes the channel the server
-   * opened for it (or opens one with the server's `headersTimeout`, `keepAliveTimeout`,
-   * `requestTimeout` and `sendTimeout`), applies {@link timeout}, and creates {@link rfile} and
-   * {@link wfile}.
+   * Prepares the connection (Python's `StreamRequestHandler.setup`): takes the exchanges the
+   * server opened for it (or opens a channel with the server's `headersTimeout`,
+   * `keepAliveTimeout`, `requestTimeout` and `sendTimeout`), applies {@link timeout}, and creates
+   * {@link rfile} and {@link wfile}.
    */
   setup(): void | Promise<void> {
     const server = this.server;
-    const channel = server.channelFor?.(this.request) ?? new Channel(this.request, server.platform, channelLimits(server));
+    const channel = server.exchangeFor?.(this.request) ?? new Channel(this.request, server.platform, channelLimits(server));
     channel.timeoutMs = this.timeout === null ? null : this.timeout * 1000;
     this.#channel = channel;
     this.rfile = new RequestBodyReader(channel);
@@ -228,10 +229,10 @@ export class BaseHTTPRequestHandler {
   }
 
   /**
-   * The connection's I/O channel, for subclasses that need more than {@link rfile} and
+   * The connection's exchanges, for subclasses that need more than {@link rfile} and
    * {@link wfile} (CGI watches it for the client going away). Not in Python.
    */
-  protected get channel(): Channel {
+  protected get exchange(): ExchangeSource {
     return this.#channel;
   }
 
@@ -552,7 +553,7 @@ export class BaseHTTPRequestHandler {
    * closes the socket gracefully.
    */
   async finish(): Promise<void> {
-    if ((this.#channel as Channel | undefined) === undefined) return;
+    if ((this.#channel as ExchangeSource | undefined) === undefined) return;
     try {
       if (this.#buffered) this.flushHeaders();
       await this.wfile.flush();

@@ -3,6 +3,7 @@
  * @module
  */
 export { Channel, type BodyEvent, type ChannelOptions } from "./channel.ts";
+export type { Exchange, ExchangeSource } from "./exchange.ts";
 export { ConnectionClosedError, SendTimeoutError, SocketTimeoutError } from "./errors.ts";
 export { BytesHandle, FileCache, RACY_MS } from "./filecache.ts";
 export { RequestBodyReader, ResponseWriter } from "./files.ts";
@@ -33,7 +34,8 @@ export {
   type SSLErrorReason,
   type TLSPassword,
 } from "./https.ts";
-export { SimpleHTTPRequestHandler, statOrNull, type SimpleHTTPRequestHandlerOptions } from "./simple.ts";
+export { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions } from "./simple.ts";
+export { listDirectory, sendFile, sendHead, statOrNull, translatePath, type FileServing } from "./fileserving.ts";
 export { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.ts";
 export { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.ts";
 export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.ts";

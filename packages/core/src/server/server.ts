@@ -321,9 +321,9 @@ export class HTTPServer implements HandlerServer {
 
   /**
    * The channel this server opened for a connection it is handling: the handler reads and
-   * writes through it (`BaseHTTPRequestHandler.setup`). Not in Python.
+   * writes its exchanges through it (`BaseHTTPRequestHandler.setup`). Not in Python.
    */
-  channelFor(request: Socket): Channel | undefined {
+  exchangeFor(request: Socket): Channel | undefined {
     return this.#channels.get(request);
   }
 

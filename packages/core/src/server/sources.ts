@@ -53,15 +53,24 @@ export class FileSource implements ReadableSource {
   readonly #handle: FileHandle;
   /** The file's `stat`, made before it was opened (the size and time sent). */
   readonly stat: FileStat;
+  /** The first and last byte sent (inclusive). */
+  readonly first: number;
+  readonly last: number;
+  /** The file's path, when known (a runtime may then send it itself, `Platform.fileBody`). */
+  readonly path: string | undefined;
   #pos: number;
   readonly #end: number;
   /**
    * @param first the first byte to read (default 0).
    * @param last the last byte to read, included (default the last byte of `stat.size`).
+   * @param path the file's path.
    */
-  constructor(handle: FileHandle, stat: FileStat, first = 0, last = stat.size - 1) {
+  constructor(handle: FileHandle, stat: FileStat, first = 0, last = stat.size - 1, path?: string) {
     this.#handle = handle;
     this.stat = stat;
+    this.first = first;
+    this.last = last;
+    this.path = path;
     this.#pos = first;
     this.#end = last + 1;
   }

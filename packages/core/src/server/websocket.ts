@@ -13,6 +13,7 @@ import { CLOSE_CODE, NEED_DATA, WebSocketConnection, type MessageEvent as WSMess
 import { ProtocolError } from "../http/errors.ts";
 import { type AcceptedHandshake, type HandshakeOptions, checkHandshake, handshakeFields } from "../ws/handshake.ts";
 import { isValidUtf8 } from "../ws/utf8.ts";
+import type { Exchange } from "./exchange.ts";
 import { MessageDeflate } from "./wsdeflate.ts";
 
 /** Settings of a server's WebSocket (the handshake's, and the connection's limits). */
@@ -34,25 +35,10 @@ export interface WebSocketOptions extends HandshakeOptions {
 }
 
 /**
- * The byte stream a WebSocket runs over after the handshake: a channel after its protocol switch
- * (`Channel.readRaw`, `writeBodyNow`, `flush`, `close`, `abort`), or anything that behaves alike.
+ * The byte stream a WebSocket runs over after the handshake: an exchange after its protocol
+ * switch (`readRaw`, `writeBodyNow`, `flush`, `close`, `abort`, `onStop`).
  */
-export interface RawStream {
-  /** The next bytes received, `null` at the end. */
-  readRaw(): Promise<Uint8Array | null>;
-  /** Queues bytes; `false` when over the high-water mark. */
-  writeBodyNow(bytes: Uint8Array): boolean;
-  /** Resolves when queued bytes drained; rejects when the client took nothing for too long. */
-  flush(): Promise<void>;
-  /** Bytes queued and not taken by the kernel. */
-  readonly bufferedAmount: number;
-  /** Closes gracefully (FIN after what is queued). */
-  close(): void;
-  /** Closes at once. */
-  abort(): void;
-  /** Calls `listener` when the server shuts down. */
-  onStop(listener: () => void): void;
-}
+export type RawStream = Pick<Exchange, "readRaw" | "writeBodyNow" | "flush" | "bufferedAmount" | "close" | "abort" | "onStop">;
 
 /**
  * Payloads up to this many bytes are copied behind their frame header into one array (one write);
