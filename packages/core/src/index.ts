@@ -3,7 +3,8 @@
  * Adapters (`@httpserver/node`, `/bun`, `/deno`) implement the platform and re-export this.
  *
  * This entry is the Python API (the classes of `http.server` and what they need from `http` and
- * `http.client`), the WebSocket a handler upgrades to, and the types their signatures use.
+ * `http.client`), the WebSocket a handler upgrades to, fetch handlers (`serve`, `serveDir`,
+ * `serveFile`, `upgradeWebSocket`), and the types their signatures use.
  * Subpaths: `@httpserver/core/protocol` is the sans-IO HTTP/1.x and WebSocket engines; `@httpserver/core/platform` is what an adapter implements and the
  * helpers adapters share; `@httpserver/core/internal` holds the building blocks of the classes
  * (no stability promise); `@httpserver/core/cli` is the `httpserver` command.
@@ -68,4 +69,15 @@ export {
 } from "./server/websocket.ts";
 export type { PerMessageDeflateOptions } from "./ws/extensions.ts";
 export { VERSION } from "./version.ts";
+export {
+  serve,
+  serveDir,
+  serveFile,
+  upgradeWebSocket,
+  type FetchHandler,
+  type FetchServer,
+  type ServeDirOptions,
+  type ServeHandlerInfo,
+  type ServeOptions,
+} from "./fetch/index.ts";
 export { serveUntilStopped, serveWorkers, type ServeWorkersOptions } from "./workers.ts";

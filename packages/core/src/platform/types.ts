@@ -369,6 +369,13 @@ export interface Platform {
   inflateRaw(options: { windowBits: number }): RawDeflateCodec;
   /** The SHA-1 digest (RFC 3174) of `data`: 20 bytes (the WebSocket handshake's, RFC 6455 §4.2.2). */
   sha1(data: Uint8Array): Uint8Array;
+  /**
+   * Optional: a `Response` body that sends bytes `first` through `last` of the file at `path`
+   * itself, its length known, without passing them through JavaScript — Bun's
+   * `Bun.file(path).slice(first, last + 1)`, which Bun.serve sends with `Content-Length` (a stream
+   * body it would send chunked). `serveDir` uses it when it answers inside a runtime's own server.
+   */
+  fileBody?(path: string, first: number, last: number): Blob | ReadableStream<Uint8Array>;
   /** `size` bytes from the runtime's cryptographically secure generator. */
   randomBytes(size: number): Uint8Array;
   /** The value of an environment variable of the server, or `undefined` (also when not permitted). */
