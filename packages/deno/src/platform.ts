@@ -336,6 +336,8 @@ export const denoPlatform: Platform = {
   ...zlibCompression(zlib, stream),
   ...zlibRawDeflate(zlib),
   sha1: (data) => crypto.createHash("sha1").update(data).digest(),
+  // A whole file's own stream: Deno.serve sends it from Rust. A range goes through the core's stream.
+  fileBody: (path, first, last, size) => (first === 0 && last === size - 1 ? Deno.openSync(path).readable : undefined),
   randomBytes: (size) => crypto.randomBytes(size),
   spawn,
 };

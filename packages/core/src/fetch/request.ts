@@ -22,7 +22,18 @@ export interface RequestState {
 }
 
 /** The properties of `Request` answered by a whole `Request` of the runtime, made on demand. */
-const DELEGATED = ["cache", "credentials", "destination", "integrity", "keepalive", "mode", "redirect", "referrer", "referrerPolicy", "duplex"] as const;
+const DELEGATED = [
+  "cache",
+  "credentials",
+  "destination",
+  "integrity",
+  "keepalive",
+  "mode",
+  "redirect",
+  "referrer",
+  "referrerPolicy",
+  "duplex",
+] as const;
 
 /**
  * A request as the Fetch standard's `Request`, over an {@link Exchange}. The body is read from
@@ -55,7 +66,7 @@ export class FetchRequest {
   /** The exchange and request head behind `request`, when it is one of ours (for `upgradeWebSocket`). */
   static sourceOf(request: unknown): { exchange: Exchange; head: RequestEvent } | undefined {
     if (typeof request !== "object" || request === null || !(#head in request)) return undefined;
-    const ours = request as FetchRequest;
+    const ours = request;
     return { exchange: ours.#exchange, head: ours.#head };
   }
 
@@ -174,7 +185,9 @@ export class FetchRequest {
   /** The body as an `ArrayBuffer`. */
   async arrayBuffer(): Promise<ArrayBuffer> {
     const bytes = await this.#all();
-    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : (bytes.slice().buffer);
   }
 
   /** The body's bytes. */
@@ -218,7 +231,7 @@ export class FetchRequest {
         body,
         signal: this.signal,
         ...(body === null ? {} : { duplex: "half" }),
-      } as RequestInit);
+      });
     }
     return this.#real;
   }
@@ -239,4 +252,5 @@ export class FetchRequest {
 }
 
 /** The exchange and request head behind `request`, when it is one of ours. */
-export const exchangeOf: (request: unknown) => { exchange: Exchange; head: RequestEvent } | undefined = (request) => FetchRequest.sourceOf(request);
+export const exchangeOf: (request: unknown) => { exchange: Exchange; head: RequestEvent } | undefined = (request) =>
+  FetchRequest.sourceOf(request);

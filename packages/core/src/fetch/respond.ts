@@ -36,6 +36,9 @@ export interface DirectReply {
   body: ReadableSource | null;
 }
 
+/** What a read of a body stream gives (whatever the runtime's type library calls it). */
+type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+
 /** A response as the exchange will frame it. */
 interface Framing {
   /** A body of unknown length, sent chunked. */
@@ -105,8 +108,8 @@ function responseFields(response: Response, platform: Platform): { fields: strin
 function readSoon(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   defer: (fn: () => void) => void,
-  pending: { read: Promise<ReadableStreamReadResult<Uint8Array>> | null },
-): Promise<ReadableStreamReadResult<Uint8Array> | undefined> {
+  pending: { read: Promise<ReadResult> | null },
+): Promise<ReadResult | undefined> {
   const read = reader.read();
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -142,7 +145,8 @@ export async function writeResponse(ctx: Answering, response: Response): Promise
   const { fields, length } = responseFields(response, platform);
   const body = response.body;
   const isHead = head.method === "HEAD";
-  const sendHead = (keepAlive = ctx.keepAlive) => exchange.sendHead({ version: "HTTP/1.1", status, reason, fields, complete: true, keepAlive });
+  const sendHead = (keepAlive = ctx.keepAlive) =>
+    exchange.sendHead({ version: "HTTP/1.1", status, reason, fields, complete: true, keepAlive });
   if ((status >= 100 && status < 200) || status === 204 || status === 304) {
     void body?.cancel().catch(() => {});
     sendHead();
@@ -157,7 +161,7 @@ export async function writeResponse(ctx: Answering, response: Response): Promise
   const defer = platform.defer ?? ((fn: () => void) => void platform.setTimer(0, fn));
   // The body at hand: read what comes within this turn of the event loop.
   const chunks: Uint8Array[] = [];
-  const pending: { read: Promise<ReadableStreamReadResult<Uint8Array>> | null } = { read: null };
+  const pending: { read: Promise<ReadResult> | null } = { read: null };
   let done = false;
   for (let i = 0; i < 4 && !done; i++) {
     const result = await readSoon(reader, defer, pending);
@@ -206,7 +210,7 @@ async function streamBody(
   ctx: Answering,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   first: Uint8Array[],
-  inFlight: Promise<ReadableStreamReadResult<Uint8Array>> | null,
+  inFlight: Promise<ReadResult> | null,
   framing: Framing,
   limit: number,
 ): Promise<boolean> {
@@ -259,7 +263,14 @@ export async function writeDirect(ctx: Answering, reply: DirectReply): Promise<b
   const { exchange } = ctx;
   const keepAlive = ctx.keepAlive;
   const fields = [...reply.fields, "date", httpDate(ctx.platform)];
-  exchange.sendHead({ version: "HTTP/1.1", status: reply.status, reason: reply.reason ?? STATUS_TEXT.get(reply.status)?.[0] ?? "", fields, complete: true, keepAlive });
+  exchange.sendHead({
+    version: "HTTP/1.1",
+    status: reply.status,
+    reason: reply.reason ?? STATUS_TEXT.get(reply.status)?.[0] ?? "",
+    fields,
+    complete: true,
+    keepAlive,
+  });
   const source = reply.body;
   if (source !== null) {
     try {

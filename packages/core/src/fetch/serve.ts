@@ -9,7 +9,15 @@
 import { ProtocolError } from "../http/errors.ts";
 import type { RequestEvent } from "../http/events.ts";
 import { requestKeepAlive } from "../http/framing.ts";
-import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type TLSListenOptions, getPlatform } from "../platform/types.ts";
+import {
+  type Address,
+  type ListenOptions,
+  type Listener,
+  type Platform,
+  type Socket,
+  type TLSListenOptions,
+  getPlatform,
+} from "../platform/types.ts";
 import { formatLogDate } from "../python/dates.ts";
 import { Channel, type ChannelOptions } from "../server/channel.ts";
 import { escapeControlCharacters } from "../server/handler.ts";
@@ -154,7 +162,8 @@ class Server implements FetchServer {
 
   #tls(tls: { cert: string; key: string; passphrase?: string }): TLSListenOptions {
     const fs = this.#platform.fs;
-    const read = (pathOrPem: string) => (pathOrPem.includes("-----BEGIN") ? new TextEncoder().encode(pathOrPem) : fs.readFileSync(pathOrPem));
+    const read = (pathOrPem: string) =>
+      pathOrPem.includes("-----BEGIN") ? new TextEncoder().encode(pathOrPem) : fs.readFileSync(pathOrPem);
     const chain = loadCertChain(read, tls.cert, tls.key, tls.passphrase ?? null);
     return {
       ...chain,
@@ -238,7 +247,8 @@ class Server implements FetchServer {
     const [host, port] = channel.remoteAddress;
     let authority = "";
     const fields = head.fields;
-    for (let i = 0; i < fields.length && authority === ""; i += 2) if (fields[i].length === 4 && fields[i].toLowerCase() === "host") authority = fields[i + 1];
+    for (let i = 0; i < fields.length && authority === ""; i += 2)
+      if (fields[i].length === 4 && fields[i].toLowerCase() === "host") authority = fields[i + 1];
     if (authority === "") authority = this.url.slice(prefix.length, -1);
     else if (!/^[\w.:[\]-]+$/.test(authority)) return this.#badHost(channel, head);
     const state: RequestState = { completed: false };
@@ -275,7 +285,14 @@ class Server implements FetchServer {
     const ctx: Answering = { exchange: channel, head, keepAlive, platform, state };
     const upgrade = upgradeOf(response);
     if (upgrade !== undefined) {
-      channel.sendHead({ version: "HTTP/1.1", status: 101, reason: "Switching Protocols", fields: upgrade.fields, complete: true, keepAlive: false });
+      channel.sendHead({
+        version: "HTTP/1.1",
+        status: 101,
+        reason: "Switching Protocols",
+        fields: upgrade.fields,
+        complete: true,
+        keepAlive: false,
+      });
       this.#logRequest(head, host, 101);
       upgrade.socket.accept(channel);
       await upgrade.socket.closed;
@@ -296,7 +313,14 @@ class Server implements FetchServer {
 
   /** A `Host` that cannot be part of a URL: 400 before the handler, as srvx. */
   #badHost(channel: Channel, head: RequestEvent): boolean {
-    this.#refuse(channel, new ProtocolError(400, "BAD_HOST", "Bad Request", "The Host field is not a valid host.", { text: head.requestline, method: head.method, version: head.version }));
+    this.#refuse(
+      channel,
+      new ProtocolError(400, "BAD_HOST", "Bad Request", "The Host field is not a valid host.", {
+        text: head.requestline,
+        method: head.method,
+        version: head.version,
+      }),
+    );
     return false;
   }
 

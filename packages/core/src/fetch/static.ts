@@ -25,7 +25,8 @@ export interface ServeDirOptions {
   fsRoot?: string;
   /**
    * A URL path prefix that is not part of the file path (`"static"` serves `/static/a.txt` from
-   * `<directory>/a.txt`); requests outside it get 404. Matched at a `/` boundary.
+   * `<directory>/a.txt`); requests outside it get 404. Matched at a `/` boundary; redirects and
+   * listings keep it.
    */
   urlRoot?: string;
   /** File names served for a directory, in order (Python's `index_pages`; default `index.html`, `index.htm`). */
@@ -179,11 +180,15 @@ class Collector implements FileServing {
   }
 
   translatePath(path: string): string {
-    return translatePath(this.directory, path);
+    return translatePath(this.directory, below(rootOf(this.#options.urlRoot), path) ?? "/");
   }
 
   guessType(path: string): string {
-    return guessType(path, this.#options.extensionsMap ?? DEFAULT_EXTENSIONS_MAP, this.#options.defaultContentType ?? "application/octet-stream");
+    return guessType(
+      path,
+      this.#options.extensionsMap ?? DEFAULT_EXTENSIONS_MAP,
+      this.#options.defaultContentType ?? "application/octet-stream",
+    );
   }
 
   listDirectory(path: string): Promise<ReadableSource | null> {
@@ -198,7 +203,10 @@ class Collector implements FileServing {
     return sendFile(this, path, stat, ctype);
   }
 
-  /** The answer as a `Response` (registered for our own `serve`), the body unread. */
+  /**
+   * The answer as a `Response`, the body unread. One whose body is in memory (or none) is also
+   * registered as a {@link DirectReply}, which our own `serve` writes without the `Response`.
+   */
   toResponse(source: ReadableSource | null): Response {
     let body = source;
     if (this.errorPage !== null && this.command !== "HEAD") body = new BytesIO(this.errorPage);
@@ -206,30 +214,40 @@ class Collector implements FileServing {
       void body.close();
       body = null;
     }
+    if (this.status === 304 || this.status === 204) body = null;
     const headers = new Headers();
     for (let i = 0; i < this.fields.length; i += 2) headers.append(this.fields[i], this.fields[i + 1]);
-    const bodiless = this.status === 304 || this.status === 204;
-    const response = new Response(bodiless || body === null ? null : responseBody(body, this.platform), {
+    const bytes = body instanceof BytesIO ? body.readNow(body.length) : null;
+    const response = new Response((bytes as Uint8Array<ArrayBuffer> | null) ?? (body === null ? null : responseBody(body, this.platform)), {
       status: this.status,
       statusText: this.reason ?? STATUS_TEXT.get(this.status)?.[0] ?? "",
       headers,
     });
-    replies.set(response, { status: this.status, reason: this.reason, fields: this.fields, body: bodiless ? null : body });
+    if (body === null || bytes !== null) {
+      replies.set(response, {
+        status: this.status,
+        reason: this.reason,
+        fields: this.fields,
+        body: bytes === null ? null : new BytesIO(bytes),
+      });
+    }
     return response;
   }
 }
 
 /**
- * A body source as a `Response` body: bytes in memory as they are; a whole file or a range of
- * it through the runtime's file-body hook when it has one (Bun's `Bun.file().slice()`, sent
+ * A body source read from a file as a `Response` body: a whole file or a range of it through the
+ * runtime's file-body hook when it has one (Bun's `Bun.file().slice()`, sent
  * without passing through JavaScript, its length kept); anything else as a byte stream read as
  * it is consumed.
  */
-function responseBody(source: ReadableSource, platform: Platform): Uint8Array<ArrayBuffer> | Blob | ReadableStream<Uint8Array> {
-  if (source instanceof BytesIO) return source.readNow(source.length) as Uint8Array<ArrayBuffer>;
+function responseBody(source: ReadableSource, platform: Platform): Blob | ReadableStream<Uint8Array> {
   if (source instanceof FileSource && source.path !== undefined && platform.fileBody !== undefined) {
-    void source.close();
-    return platform.fileBody(source.path, source.first, source.last);
+    const body = platform.fileBody(source.path, source.first, source.last, source.stat.size);
+    if (body !== undefined) {
+      void source.close();
+      return body;
+    }
   }
   return new ReadableStream<Uint8Array>(
     {
@@ -251,16 +269,17 @@ function responseBody(source: ReadableSource, platform: Platform): Uint8Array<Ar
   );
 }
 
-/** The request-target of `request` below `urlRoot`, or `null` when it lies outside. */
-function targetOf(request: Request, urlRoot: string | undefined): string | null {
-  const url = new URL(request.url);
-  let path = url.pathname;
-  if (urlRoot !== undefined && urlRoot !== "") {
-    const root = "/" + urlRoot.replace(/^\/+|\/+$/g, "");
-    if (path !== root && !path.startsWith(root + "/")) return null;
-    path = path.slice(root.length) || "/";
-  }
-  return path + url.search;
+/** `urlRoot` as a path prefix (`"/static"`), `""` for none. */
+function rootOf(urlRoot: string | undefined): string {
+  const root = (urlRoot ?? "").replace(/^\/+|\/+$/g, "");
+  return root === "" ? "" : "/" + root;
+}
+
+/** The part of a URL path below `root`, or `null` when it lies outside. */
+function below(root: string, path: string): string | null {
+  if (root === "") return path;
+  if (path !== root && !path.startsWith(root + "/")) return null;
+  return path.slice(root.length) || "/";
 }
 
 /** `OPTIONS` with `cors`: the preflight answer; other methods than GET and HEAD: 501, as Python. */
@@ -290,9 +309,11 @@ function otherMethod(collector: Collector): Response {
  */
 export async function serveDir(request: Request, options: ServeDirOptions = {}): Promise<Response> {
   const platform = getPlatform();
-  const target = targetOf(request, options.urlRoot);
-  const collector = new Collector(request, target ?? "/", options, platform);
-  if (target === null) {
+  const url = new URL(request.url);
+  // The path is the whole request path (redirects and the listing's title keep the prefix);
+  // translatePath leaves urlRoot out.
+  const collector = new Collector(request, url.pathname + url.search, options, platform);
+  if (below(rootOf(options.urlRoot), url.pathname) === null) {
     collector.sendError(404, "File not found");
     return collector.toResponse(null);
   }

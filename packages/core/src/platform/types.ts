@@ -373,9 +373,12 @@ export interface Platform {
    * Optional: a `Response` body that sends bytes `first` through `last` of the file at `path`
    * itself, its length known, without passing them through JavaScript — Bun's
    * `Bun.file(path).slice(first, last + 1)`, which Bun.serve sends with `Content-Length` (a stream
-   * body it would send chunked). `serveDir` uses it when it answers inside a runtime's own server.
+   * body it would send chunked); Deno's `file.readable` for a whole file (which Deno.serve sends
+   * from Rust). `undefined` when it has nothing better than the core's own stream of the file.
+   * `serveDir` uses it when it answers inside a runtime's own server.
+   * @param size the file's size in bytes.
    */
-  fileBody?(path: string, first: number, last: number): Blob | ReadableStream<Uint8Array>;
+  fileBody?(path: string, first: number, last: number, size: number): Blob | ReadableStream<Uint8Array> | undefined;
   /** `size` bytes from the runtime's cryptographically secure generator. */
   randomBytes(size: number): Uint8Array;
   /** The value of an environment variable of the server, or `undefined` (also when not permitted). */
