@@ -27,12 +27,16 @@ export function buildIsStale() {
 
 /**
  * Runs `pnpm build` (the pnpm running this script, else `pnpm` on PATH, else pnpm through npx)
- * with its output on standard error. Throws when it fails.
+ * quietly: its output goes to standard error only when it fails. Throws when it fails.
  */
 export function build() {
   const execpath = process.env.npm_execpath;
   const [cmd, args] =
     execpath && /pnpm/.test(execpath) ? [process.execPath, [execpath, "build"]] : ["npx", ["-y", "pnpm@10.34.8", "build"]];
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ["ignore", 2, "inherit"] });
-  if (r.status !== 0) throw new Error("pnpm build failed");
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout ?? "");
+    process.stderr.write(r.stderr ?? "");
+    throw new Error("pnpm build failed");
+  }
 }

@@ -21,7 +21,7 @@ const cwd = process.env.INIT_CWD ?? process.cwd();
 
 if (runtime === "node") {
   if (buildIsStale()) {
-    console.error("httpserver: building (pnpm build) …");
+    console.error("httpserver: building …");
     build();
   }
   process.chdir(cwd);

@@ -311,3 +311,22 @@ for (const rt of runtimes()) {
     });
   });
 }
+
+describe("the README's Hono example (examples/hono.ts) on Node", () => {
+  test("Hono's routes on serve(), files from serveDir with ranges and the listing", async () => {
+    const node = runtimes().find((r) => r.name === "node") ?? runtimes()[0];
+    const example = fileURLToPath(new URL("../examples/hono.ts", import.meta.url));
+    const server = await startProcess(node, example, ["0", tree.root], undefined, /Listening on http:\/\/localhost:(\d+)\//);
+    try {
+      const hello = await ask(server.port, "/api/hello");
+      expect([hello.status, JSON.parse(hello.body.toString())]).toEqual([200, { hello: "world" }]);
+      const range = await ask(server.port, "/files/a.txt", { headers: { Range: "bytes=0-4" } });
+      expect([range.status, range.body.toString(), range.headers.get("content-range")]).toEqual([206, "hello", "bytes 0-4/8"]);
+      const listing = await ask(server.port, "/files/sub/");
+      expect(listing.body.toString()).toContain("<title>Directory listing for /files/sub/</title>");
+      expect((await ask(server.port, "/files/sub")).headers.get("location")).toBe("/files/sub/");
+    } finally {
+      await server.stop();
+    }
+  });
+});

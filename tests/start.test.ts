@@ -68,3 +68,17 @@ describe("pnpm start", () => {
     expect(out().match(/Serving HTTP/g)).toHaveLength(1);
   });
 });
+
+describe("pnpm start when the build is stale", () => {
+  test("one 'building …' line, none of the build's own output, then the startup line", { timeout: 180_000 }, async () => {
+    // A source newer than the build: start builds first.
+    const source = path.join(ROOT, "packages/core/src/version.ts");
+    const now = new Date();
+    fs.utimesSync(source, now, now);
+    const { child, out } = await start(["-b", "127.0.0.1", "-d", "site", "0"]);
+    process.kill(-child.pid!, "SIGINT");
+    await exitOf(child);
+    const before = out().slice(0, out().search(SERVING));
+    expect(before).toBe("httpserver: building …\n");
+  });
+});

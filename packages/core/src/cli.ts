@@ -113,7 +113,11 @@ export async function main(argv: string[], platform: Platform, prog = "httpserve
         return fail(`cannot listen on ${options.bind || "all interfaces"} port 0: ${describe(error)}`, 1);
       }
     }
-    return runWorkers(platform, argv, { count: workers, port, shutdownTimeout: options.shutdownTimeout });
+    try {
+      return await runWorkers(platform, argv, { count: workers, port, shutdownTimeout: options.shutdownTimeout });
+    } catch (error) {
+      return fail(describe(error), 1);
+    }
   }
 
   const extraResponseHeaders = options.headers.length > 0 ? options.headers : null;

@@ -22,6 +22,10 @@ interface WorkerName {
 const NAME_PREFIX = "httpserver-worker ";
 
 function spawnWorker(info: WorkerInfo, argv: readonly string[] | null): ServerWorker {
+  // Without --unstable-net, Deno.listen({ reusePort }) in a worker would end the process (exit 70).
+  if (typeof (Deno as unknown as { listenDatagram?: unknown }).listenDatagram !== "function") {
+    throw new Error("--workers needs Deno's --unstable-net flag (for Deno.listen's reusePort): run again with deno run --unstable-net …");
+  }
   const module = argv === null ? Deno.mainModule : new URL("./worker.ts", import.meta.url).href;
   const name: WorkerName = { info, argv: argv === null ? null : [...argv] };
   const worker = new Worker(module, { type: "module", name: NAME_PREFIX + JSON.stringify(name) });
