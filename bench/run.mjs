@@ -13,6 +13,9 @@
 //   listing      the same servers listing a directory of 1,000 files
 //   connections  our RSS with 1,000 idle keep-alive connections, and while a 1 GiB file goes
 //                to a client reading 1 MiB/s
+//   fetch        a fetch handler answering 13 bytes on serve(), against srvx, @hono/node-server
+//                and node:http (Node), Bun.serve and Deno.serve
+//   servedir     the 1 KiB file through serveDir on serve(), against the httpserver command
 //
 // Progress goes to standard error, the tables to standard output. Exits 0 whatever the figures.
 import { spawnSync } from "node:child_process";
@@ -137,6 +140,32 @@ const GROUPS = {
       return { headers: [etag ? `If-None-Match: ${etag}` : `If-Modified-Since: ${res.headers.get("last-modified")}`], status: 304 };
     },
     specs: [...ours((rt) => S.oursStatic(rt, docroot.root, FILES.small.path)), ...(await rangePeers(FILES.small.path, ["--etag"]))],
+  }),
+  // A fetch handler answering 13 bytes: our serve() against the runtime's own fetch server (Bun,
+  // Deno), srvx and @hono/node-server and node:http itself (Node).
+  fetch: async () => ({
+    path: "/",
+    specs: opts.runtimes.flatMap((rt) =>
+      rt === "node"
+        ? [
+            { key: "ours:node", spec: S.fetchServer("node", "ours") },
+            { key: "srvx:node", spec: S.fetchServer("node", "srvx") },
+            { key: "hono:node", spec: S.fetchServer("node", "hono") },
+            { key: "native:node", spec: S.nativeHello("node") },
+          ]
+        : [
+            { key: `ours:${rt}`, spec: S.fetchServer(rt, "ours") },
+            { key: `native:${rt}`, spec: S.fetchServer(rt, "runtime") },
+          ],
+    ),
+  }),
+  // The 1 KiB file through serveDir on our serve(), against the httpserver command.
+  servedir: async () => ({
+    path: FILES.small.path,
+    specs: opts.runtimes.flatMap((rt) => [
+      { key: `ours:${rt}`, spec: S.fetchServer(rt, "servedir", docroot.root, FILES.small.path) },
+      { key: `command:${rt}`, spec: S.oursStatic(rt, docroot.root, FILES.small.path) },
+    ]),
   }),
   // 8 connections: at 64 the slowest peers finish no listing within a trial.
   listing: async () => ({

@@ -302,6 +302,13 @@ for (const rt of runtimes()) {
       });
     }
 
+    test("a handler that changes serveDir's response sends the change, with the same body", async () => {
+      for (const server of [ours, native]) {
+        const answer = await ask(server.port, "/tagged/a.txt");
+        expect([answer.status, answer.body.toString(), answer.headers.get("x-tag")]).toEqual([200, "hello a\n", "changed by the handler"]);
+      }
+    });
+
     test("an entity tag from the command revalidates through serveDir (304 inside both servers)", async () => {
       const etag = (await ask(command.port, "/a.txt")).headers.get("etag")!;
       for (const server of [ours, native]) {

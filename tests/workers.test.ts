@@ -222,15 +222,21 @@ describe("--workers on Deno without --unstable-net", () => {
   test("one `httpserver: error:` line naming the flag, exit 1 (not Deno's own message and exit 70)", async () => {
     const { runtimeBinary } = await import("./support/runtimes.js");
     const deno = runtimeBinary("deno");
-    const child = spawn(deno, ["run", "-A", "--config", path.join(ROOT, "deno.json"), CLI_FIXTURE, "--workers", "2", "-b", "127.0.0.1", "0"], {
-      cwd: ROOT,
-      env: { ...process.env, HTTPSERVER_ADAPTER: "deno" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      deno,
+      ["run", "-A", "--config", path.join(ROOT, "deno.json"), CLI_FIXTURE, "--workers", "2", "-b", "127.0.0.1", "0"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, HTTPSERVER_ADAPTER: "deno" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let err = "";
     child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).toBe(1);
-    expect(err).toBe("httpserver: error: --workers needs Deno's --unstable-net flag (for Deno.listen's reusePort): run again with deno run --unstable-net …\n");
+    expect(err).toBe(
+      "httpserver: error: --workers needs Deno's --unstable-net flag (for Deno.listen's reusePort): run again with deno run --unstable-net …\n",
+    );
   });
 });

@@ -6,7 +6,7 @@ export const USAGE = `usage: pnpm bench [-- options]
                        (wrk takes whole seconds: durations are rounded)
   --runtime=LIST       runtimes for our server: node,bun,deno (default: all three)
   --only=LIST          cases: hello,small,large,workers,range,revalidate,listing,
-                       connections
+                       connections,fetch,servedir
                        (default: all)
   --rounds=N           measured rounds per case (default 3)
   --duration=S         seconds of wrk per trial (default 3)
@@ -18,7 +18,7 @@ export const USAGE = `usage: pnpm bench [-- options]
   -h, --help           this text`;
 
 const RUNTIMES = ["node", "bun", "deno"];
-const CASES = ["hello", "small", "large", "workers", "range", "revalidate", "listing", "connections"];
+const CASES = ["hello", "small", "large", "workers", "range", "revalidate", "listing", "connections", "fetch", "servedir"];
 
 function list(value, allowed, what) {
   const items = value

@@ -18,6 +18,8 @@ export const TARGETS = {
   large: { node: { nginx: 0.9 }, bun: { nginx: 0.9 }, deno: { nginx: 0.9 } },
   // Two workers: ≥ 0.4× nginx with two; ≥ 1.6× our one worker where there are ≥ 4 CPUs (on 2,
   // wrk takes one and the workers share the other).
+  fetch: { node: { srvx: 1.5, hono: 1.5, native: 1.0 } },
+  servedir: { node: { command: 0.9 }, bun: { command: 0.9 }, deno: { command: 0.9 } },
   workers: Object.fromEntries(["node", "bun", "deno"].map((rt) => [rt, cpus().length >= 4 ? { nginx2: 0.4, one: 1.6 } : { nginx2: 0.4 }])),
 };
 
@@ -32,6 +34,8 @@ const CASE_TITLES = {
   range: ["64 KiB range of 4 MiB (206)", "req/s"],
   revalidate: ["revalidation of 1 KiB (304)", "req/s"],
   listing: ["listing, 1,000 files", "req/s"],
+  fetch: ["fetch handler, 13 B", "req/s"],
+  servedir: ["serveDir on serve(), 1 KiB (logging off / on)", "req/s"],
 };
 
 /**

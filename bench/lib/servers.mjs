@@ -37,6 +37,18 @@ export function nativeHello(runtime) {
   return { name, ...runIn(runtime, join(SERVERS, "hello-native.mjs")), cwd: ROOT, path: "/" };
 }
 
+/** A fetch handler server of `kind` (bench/servers/fetch.mjs): ours, servedir, runtime, srvx, hono. */
+export function fetchServer(runtime, kind, docroot, path = "/") {
+  const name = {
+    ours: `ours serve() (${runtime})`,
+    servedir: `ours serve() + serveDir (${runtime})`,
+    runtime: runtime === "bun" ? "Bun.serve" : "Deno.serve",
+    srvx: "srvx (node:http)",
+    hono: "@hono/node-server",
+  }[kind];
+  return { name, ...runIn(runtime, join(SERVERS, "fetch.mjs"), docroot === undefined ? [kind] : [kind, docroot]), cwd: ROOT, path };
+}
+
 /** A raw TCP server writing a fixed reply per request head (the ceiling). */
 export function rawHello(runtime) {
   return { name: `raw TCP (${runtime})`, ...runIn(runtime, join(SERVERS, "hello-raw.mjs")), cwd: ROOT, path: "/" };

@@ -185,9 +185,7 @@ export class FetchRequest {
   /** The body as an `ArrayBuffer`. */
   async arrayBuffer(): Promise<ArrayBuffer> {
     const bytes = await this.#all();
-    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes.buffer as ArrayBuffer)
-      : (bytes.slice().buffer);
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
   }
 
   /** The body's bytes. */

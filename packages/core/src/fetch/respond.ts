@@ -1,8 +1,8 @@
 /**
  * Writing a fetch handler's `Response` over an exchange: its status and fields (repeated
  * `Set-Cookie` kept, connection-specific fields dropped, `Date` added), and its body framed as
- * HTTP/1.1 wants it — `Content-Length` when the whole body is at hand at once (read within the
- * current turn of the event loop), the handler's own `Content-Length` enforced on a stream, else
+ * HTTP/1.1 wants it — `Content-Length` when the whole body is at hand at once (its reads settle
+ * within a few microtask turns), the handler's own `Content-Length` enforced on a stream, else
  * the chunked coding (close-delimited for an HTTP/1.0 client); nothing for `HEAD`, 1xx, 204 and
  * 304. A stream is read as the client takes the bytes (backpressure) and cancelled when the
  * client goes away.
@@ -19,6 +19,9 @@ import type { Exchange } from "../server/exchange.ts";
 import type { ReadableSource } from "../server/sources.ts";
 import { BytesIO } from "../server/sources.ts";
 import type { RequestState } from "./request.ts";
+
+/** The ECMAScript host's microtask queue (HTML's `queueMicrotask`, in every runtime). */
+const queueMicrotask = (globalThis as unknown as { queueMicrotask: (fn: () => void) => void }).queueMicrotask;
 
 /** Fields that belong to one connection, never forwarded from a handler's `Response` (RFC 9110 §7.6.1). */
 const CONNECTION_FIELDS = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
@@ -104,10 +107,16 @@ function responseFields(response: Response, platform: Platform): { fields: strin
   return { fields, length };
 }
 
-/** The next chunk of `reader` if it arrives within the current turn of the event loop, else `undefined` (still pending in `pending`). */
+/**
+ * Microtask turns a read of a body held in memory takes to settle, at most: a `Response` made of
+ * a string, bytes, a Blob or JSON settles within 4 in Node, Bun and Deno. A read that takes
+ * longer waits for something outside (I/O, a timer): the body is a stream.
+ */
+const SOON = 16;
+
+/** The next chunk of `reader` if it settles within {@link SOON} microtask turns, else `undefined` (still pending in `pending`). */
 function readSoon(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-  defer: (fn: () => void) => void,
   pending: { read: Promise<ReadResult> | null },
 ): Promise<ReadResult | undefined> {
   const read = reader.read();
@@ -125,12 +134,15 @@ function readSoon(
         reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
-    defer(() => {
+    let turns = 0;
+    const tick = (): void => {
       if (settled) return;
+      if (++turns < SOON) return void queueMicrotask(tick);
       settled = true;
       pending.read = read;
       resolve(undefined);
-    });
+    };
+    queueMicrotask(tick);
   });
 }
 
@@ -158,13 +170,12 @@ export async function writeResponse(ctx: Answering, response: Response): Promise
     return finish(ctx, ctx.keepAlive);
   }
   const reader = body.getReader();
-  const defer = platform.defer ?? ((fn: () => void) => void platform.setTimer(0, fn));
-  // The body at hand: read what comes within this turn of the event loop.
+  // The body at hand: read what settles at once (within a few microtask turns).
   const chunks: Uint8Array[] = [];
   const pending: { read: Promise<ReadResult> | null } = { read: null };
   let done = false;
   for (let i = 0; i < 4 && !done; i++) {
-    const result = await readSoon(reader, defer, pending);
+    const result = await readSoon(reader, pending);
     if (result === undefined) break;
     if (result.done) done = true;
     else chunks.push(toBytes(result.value));

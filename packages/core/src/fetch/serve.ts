@@ -307,7 +307,7 @@ class Server implements FetchServer {
       if (!channel.canRespond) throw error;
       keep = await writeResponse(ctx, await this.#failed(error, head, host));
     }
-    if (!logged) this.#logRequest(head, host, response.status);
+    if (!logged && this.#options.logRequests === true) this.#logRequest(head, host, direct?.status ?? response.status);
     return keep;
   }
 

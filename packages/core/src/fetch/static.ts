@@ -15,6 +15,8 @@ import { STATUS_TEXT } from "../python/status.ts";
 import { FileCache } from "../server/filecache.ts";
 import { type FileServing, listDirectory, sendFile, sendHead, statOrNull, translatePath } from "../server/fileserving.ts";
 import { BytesIO, FileSource, type ReadableSource } from "../server/sources.ts";
+import { LazyResponse } from "./lazyresponse.ts";
+import { exchangeOf } from "./request.ts";
 import type { DirectReply } from "./respond.ts";
 
 /** Options of {@link serveDir} and {@link serveFile}: Deno std's names where the meaning is the same, Python's and ours otherwise. */
@@ -74,17 +76,27 @@ export function directReply(response: Response): DirectReply | undefined {
   return reply;
 }
 
-/** A `Request`'s fields as Python's `headers` (`get`, `has`). */
+/** A request's fields as Python's `headers` (`get`, `has`): a `Headers`, or the parsed head's own. */
 class RequestFields {
-  readonly #headers: Headers;
-  constructor(headers: Headers) {
-    this.#headers = headers;
+  readonly #headers: Headers | null;
+  readonly #fields: readonly string[];
+  constructor(request: Request) {
+    const head = exchangeOf(request)?.head;
+    this.#fields = head?.fields ?? [];
+    this.#headers = head === undefined ? request.headers : null;
   }
   get(name: string): string | undefined {
-    return this.#headers.get(name) ?? undefined;
+    if (this.#headers !== null) return this.#headers.get(name) ?? undefined;
+    let value: string | undefined;
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i].length === name.length && fields[i].toLowerCase() === name.toLowerCase())
+        value = value === undefined ? fields[i + 1] : `${value}, ${fields[i + 1]}`;
+    }
+    return value;
   }
   has(name: string): boolean {
-    return this.#headers.has(name);
+    return this.get(name) !== undefined;
   }
 }
 
@@ -119,7 +131,7 @@ class Collector implements FileServing {
   constructor(request: Request, target: string, options: ServeDirOptions, platform: Platform) {
     this.command = request.method;
     this.path = target;
-    this.headers = new RequestFields(request.headers);
+    this.headers = new RequestFields(request);
     this.platform = platform;
     this.#options = options;
     this.directory = options.directory ?? options.fsRoot ?? platform.cwd();
@@ -207,7 +219,7 @@ class Collector implements FileServing {
    * The answer as a `Response`, the body unread. One whose body is in memory (or none) is also
    * registered as a {@link DirectReply}, which our own `serve` writes without the `Response`.
    */
-  toResponse(source: ReadableSource | null): Response {
+  toResponse(source: ReadableSource | null, ours: boolean): Response {
     let body = source;
     if (this.errorPage !== null && this.command !== "HEAD") body = new BytesIO(this.errorPage);
     if (this.command === "HEAD" && body !== null) {
@@ -215,22 +227,26 @@ class Collector implements FileServing {
       body = null;
     }
     if (this.status === 304 || this.status === 204) body = null;
-    const headers = new Headers();
-    for (let i = 0; i < this.fields.length; i += 2) headers.append(this.fields[i], this.fields[i + 1]);
     const bytes = body instanceof BytesIO ? body.readNow(body.length) : null;
-    const response = new Response((bytes as Uint8Array<ArrayBuffer> | null) ?? (body === null ? null : responseBody(body, this.platform)), {
-      status: this.status,
-      statusText: this.reason ?? STATUS_TEXT.get(this.status)?.[0] ?? "",
-      headers,
-    });
-    if (body === null || bytes !== null) {
-      replies.set(response, {
+    const make = (): Response => {
+      const headers = new Headers();
+      for (let i = 0; i < this.fields.length; i += 2) headers.append(this.fields[i], this.fields[i + 1]);
+      return new Response((bytes as Uint8Array<ArrayBuffer> | null) ?? (body === null ? null : responseBody(body, this.platform)), {
         status: this.status,
-        reason: this.reason,
-        fields: this.fields,
-        body: bytes === null ? null : new BytesIO(bytes),
+        statusText: this.reason ?? STATUS_TEXT.get(this.status)?.[0] ?? "",
+        headers,
       });
-    }
+    };
+    if (body !== null && bytes === null) return make();
+    const reply: DirectReply = {
+      status: this.status,
+      reason: this.reason,
+      fields: this.fields,
+      body: bytes === null ? null : new BytesIO(bytes),
+    };
+    // For our own serve, the Response is made only if the handler looks at it (else the reply is written as it is).
+    const response: Response = ours ? (new LazyResponse(make, () => replies.delete(response)) as unknown as Response) : make();
+    replies.set(response, reply);
     return response;
   }
 }
@@ -283,7 +299,7 @@ function below(root: string, path: string): string | null {
 }
 
 /** `OPTIONS` with `cors`: the preflight answer; other methods than GET and HEAD: 501, as Python. */
-function otherMethod(collector: Collector): Response {
+function otherMethod(collector: Collector, ours: boolean): Response {
   if (collector.command === "OPTIONS" && collector.cors) {
     collector.sendResponse(204);
     collector.sendHeader("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
@@ -293,7 +309,7 @@ function otherMethod(collector: Collector): Response {
   } else {
     collector.sendError(501, pyFormat("Unsupported method (%r)", [collector.command]));
   }
-  return collector.toResponse(null);
+  return collector.toResponse(null, ours);
 }
 
 /**
@@ -309,16 +325,28 @@ function otherMethod(collector: Collector): Response {
  */
 export async function serveDir(request: Request, options: ServeDirOptions = {}): Promise<Response> {
   const platform = getPlatform();
-  const url = new URL(request.url);
+  const ours = exchangeOf(request) !== undefined;
+  const target = targetOf(request);
   // The path is the whole request path (redirects and the listing's title keep the prefix);
   // translatePath leaves urlRoot out.
-  const collector = new Collector(request, url.pathname + url.search, options, platform);
-  if (below(rootOf(options.urlRoot), url.pathname) === null) {
+  const collector = new Collector(request, target, options, platform);
+  if (below(rootOf(options.urlRoot), target.split("?", 1)[0]) === null) {
     collector.sendError(404, "File not found");
-    return collector.toResponse(null);
+    return collector.toResponse(null, ours);
   }
-  if (collector.command !== "GET" && collector.command !== "HEAD") return otherMethod(collector);
-  return collector.toResponse(await sendHead(collector));
+  if (collector.command !== "GET" && collector.command !== "HEAD") return otherMethod(collector, ours);
+  return collector.toResponse(await sendHead(collector), ours);
+}
+
+/**
+ * The request-target (path and query) of `request`: as it was sent when it came through our own
+ * `serve` (the file code resolves `.` and `..` as CPython does), else from its URL.
+ */
+function targetOf(request: Request): string {
+  const head = exchangeOf(request)?.head;
+  if (head !== undefined && head.target.startsWith("/")) return head.target;
+  const url = new URL(request.url);
+  return url.pathname + url.search;
 }
 
 /**
@@ -329,13 +357,13 @@ export async function serveDir(request: Request, options: ServeDirOptions = {}):
  */
 export async function serveFile(request: Request, path: string, options: ServeDirOptions = {}): Promise<Response> {
   const platform = getPlatform();
-  const url = new URL(request.url);
-  const collector = new Collector(request, url.pathname + url.search, options, platform);
-  if (collector.command !== "GET" && collector.command !== "HEAD") return otherMethod(collector);
+  const ours = exchangeOf(request) !== undefined;
+  const collector = new Collector(request, targetOf(request), options, platform);
+  if (collector.command !== "GET" && collector.command !== "HEAD") return otherMethod(collector, ours);
   const stat = await statOrNull(platform.fs, path);
   if (stat === null || !stat.isFile) {
     collector.sendError(404, "File not found");
-    return collector.toResponse(null);
+    return collector.toResponse(null, ours);
   }
-  return collector.toResponse(await sendFile(collector, path, stat, collector.guessType(path)));
+  return collector.toResponse(await sendFile(collector, path, stat, collector.guessType(path)), ours);
 }
