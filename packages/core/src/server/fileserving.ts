@@ -41,7 +41,12 @@ export interface FileServing {
   /** The request-target (Python's `path`). */
   readonly path: string;
   /** The request's fields. */
-  readonly headers: { get(name: string): string | undefined; has(name: string): boolean };
+  readonly headers: {
+    /** A field's value (repeated fields joined with `, `), `undefined` when absent. */
+    get(name: string): string | undefined;
+    /** True when the field is present. */
+    has(name: string): boolean;
+  };
   /** The request's version (`"HTTP/1.1"`), and the one answers are sent with. */
   readonly requestVersion: string;
   readonly protocolVersion: string;
