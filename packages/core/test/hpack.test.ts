@@ -20,15 +20,28 @@ const RESPONSES = [
   [":status", "302", "cache-control", "private", "date", "Mon, 21 Oct 2013 20:13:21 GMT", "location", "https://www.example.com"],
   [":status", "307", "cache-control", "private", "date", "Mon, 21 Oct 2013 20:13:21 GMT", "location", "https://www.example.com"],
   [
-    ":status", "200", "cache-control", "private", "date", "Mon, 21 Oct 2013 20:13:22 GMT", "location", "https://www.example.com",
-    "content-encoding", "gzip", "set-cookie", "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1",
+    ":status",
+    "200",
+    "cache-control",
+    "private",
+    "date",
+    "Mon, 21 Oct 2013 20:13:22 GMT",
+    "location",
+    "https://www.example.com",
+    "content-encoding",
+    "gzip",
+    "set-cookie",
+    "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1",
   ],
 ];
 
 /** RFC 7541 Appendix C.3–C.6: blocks in order on one connection, the table size after each. */
 const SEQUENCES = {
   "C.3 requests without Huffman": {
-    tableSize: 4096, huffman: false, lists: REQUESTS, sizes: [57, 110, 164],
+    tableSize: 4096,
+    huffman: false,
+    lists: REQUESTS,
+    sizes: [57, 110, 164],
     blocks: [
       "8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d",
       "8286 84be 5808 6e6f 2d63 6163 6865",
@@ -36,7 +49,10 @@ const SEQUENCES = {
     ],
   },
   "C.4 requests with Huffman": {
-    tableSize: 4096, huffman: true, lists: REQUESTS, sizes: [57, 110, 164],
+    tableSize: 4096,
+    huffman: true,
+    lists: REQUESTS,
+    sizes: [57, 110, 164],
     blocks: [
       "8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff",
       "8286 84be 5886 a8eb 1064 9cbf",
@@ -44,7 +60,10 @@ const SEQUENCES = {
     ],
   },
   "C.5 responses without Huffman, 256-byte table": {
-    tableSize: 256, huffman: false, lists: RESPONSES, sizes: [222, 222, 215],
+    tableSize: 256,
+    huffman: false,
+    lists: RESPONSES,
+    sizes: [222, 222, 215],
     blocks: [
       "4803 3330 3258 0770 7269 7661 7465 611d 4d6f 6e2c 2032 3120 4f63 7420 3230 3133 2032 303a 3133 3a32 3120 474d 546e 1768 7474 7073 3a2f 2f77 7777 2e65 7861 6d70 6c65 2e63 6f6d",
       "4803 3330 37c1 c0bf",
@@ -52,7 +71,10 @@ const SEQUENCES = {
     ],
   },
   "C.6 responses with Huffman, 256-byte table": {
-    tableSize: 256, huffman: true, lists: RESPONSES, sizes: [222, 222, 215],
+    tableSize: 256,
+    huffman: true,
+    lists: RESPONSES,
+    sizes: [222, 222, 215],
     blocks: [
       "4882 6402 5885 aec3 771a 4b61 96d0 7abe 9410 54d4 44a8 2005 9504 0b81 66e0 82a6 2d1b ff6e 919d 29ad 1718 63c7 8f0b 97c8 e9ae 82ae 43d3",
       "4883 640e ffc1 c0bf",
@@ -66,7 +88,10 @@ const decodeAll = (decoder: HpackDecoder, block: Uint8Array): string[] => decode
 describe("RFC 7541 Appendix C, byte for byte", () => {
   it("C.2: one field of each representation", () => {
     const decoder = new HpackDecoder();
-    expect(decodeAll(decoder, hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"))).toEqual(["custom-key", "custom-header"]);
+    expect(decodeAll(decoder, hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"))).toEqual([
+      "custom-key",
+      "custom-header",
+    ]);
     expect(decodeAll(decoder, hex("040c 2f73 616d 706c 652f 7061 7468"))).toEqual([":path", "/sample/path"]);
     expect(decodeAll(decoder, hex("1008 7061 7373 776f 7264 0673 6563 7265 74"))).toEqual(["password", "secret"]);
     expect(decodeAll(decoder, hex("82"))).toEqual([":method", "GET"]);
@@ -183,7 +208,10 @@ describe("round trips", () => {
   it("any sequence of field lists decodes to what was encoded, tables in step", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.tuple(fc.oneof(token, fc.constantFrom(":status", "date", "content-type", "set-cookie")), value), { maxLength: 12 }), { maxLength: 8 }),
+        fc.array(
+          fc.array(fc.tuple(fc.oneof(token, fc.constantFrom(":status", "date", "content-type", "set-cookie")), value), { maxLength: 12 }),
+          { maxLength: 8 },
+        ),
         fc.integer({ min: 0, max: 4096 }),
         (lists, tableSize) => {
           const encoder = new HpackEncoder();
@@ -198,5 +226,4 @@ describe("round trips", () => {
       { numRuns: 300 },
     );
   });
-
 });
