@@ -47,6 +47,8 @@ class BunConnection implements Socket {
   #queued = 0;
   /** For TLS: set until the handshake completes or fails. */
   pendingHandshake: ReturnType<typeof setTimeout> | null = null;
+  /** For TLS: the protocol ALPN chose, read when the handshake completes. */
+  alpnProtocol: string | null = null;
 
   constructor(socket: BunSocket<BunConnection>) {
     this.#socket = socket;
@@ -204,6 +206,7 @@ function tlsHandlers(options: TLSListenOptions, onConnection: (socket: Socket) =
       }
       clearTimeout(connection.pendingHandshake);
       connection.pendingHandshake = null;
+      connection.alpnProtocol = socket.alpnProtocol || null;
       onConnection(connection);
     },
     close(socket: BunSocket<BunConnection>) {

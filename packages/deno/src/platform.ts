@@ -60,7 +60,10 @@ class DenoConnection implements Socket {
   #closed = false;
   #overHighWater = false;
 
-  constructor(conn: Deno.Conn) {
+  constructor(
+    conn: Deno.Conn,
+    readonly alpnProtocol: string | null = null,
+  ) {
     this.#conn = conn;
     this.remoteAddress = hostOf(conn.remoteAddr);
     this.localAddress = hostOf(conn.localAddr);
@@ -231,8 +234,9 @@ async function handshake(conn: Deno.TlsConn, options: TLSListenOptions, onConnec
     options.onHandshakeError(address, Object.assign(new Error("handshake timed out"), { code: "ERR_TLS_HANDSHAKE_TIMEOUT" }));
   }, options.handshakeTimeoutMs) as unknown as number;
   Deno.unrefTimer(timer);
+  let alpnProtocol: string | null = null;
   try {
-    await conn.handshake();
+    alpnProtocol = (await conn.handshake()).alpnProtocol;
   } catch (error) {
     clearTimeout(timer);
     if (timedOut) return;
@@ -248,7 +252,7 @@ async function handshake(conn: Deno.TlsConn, options: TLSListenOptions, onConnec
     return;
   }
   clearTimeout(timer);
-  if (!timedOut) onConnection(new DenoConnection(conn));
+  if (!timedOut) onConnection(new DenoConnection(conn, alpnProtocol));
 }
 
 /** `Deno.listenTls` takes no passphrase: an encrypted key is decrypted to PKCS#8 first. */

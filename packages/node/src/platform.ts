@@ -34,6 +34,7 @@ import {
 class NodeSocket implements Socket {
   readonly remoteAddress: Address;
   readonly localAddress: Address;
+  readonly alpnProtocol: string | null;
   readonly #socket: net.Socket;
 
   constructor(socket: net.Socket) {
@@ -43,6 +44,7 @@ class NodeSocket implements Socket {
     // Read now, at the accept: a peer that has reset the connection already has none (`""`).
     this.remoteAddress = [socket.remoteAddress ?? "", socket.remotePort ?? 0];
     this.localAddress = [socket.localAddress ?? "", socket.localPort ?? 0];
+    this.alpnProtocol = (socket as tls.TLSSocket).alpnProtocol || null;
   }
 
   get bufferedAmount(): number {

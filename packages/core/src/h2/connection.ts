@@ -404,9 +404,7 @@ export class H2Connection {
       this.#glitch();
       this.#sender.control.push(pingFrame(data, true));
     } else if (this.#goawayLastId === MAX_WINDOW && data.every((b, i) => b === SHUTDOWN_PING[i])) {
-      // The client has seen the first GOAWAY: now name the last stream (RFC 9113 §6.8).
-      this.#goawayLastId = this.#highestStreamId;
-      this.#sender.control.push(goawayFrame(this.#highestStreamId, ERROR_CODE.NO_ERROR));
+      this.goAway(); // the client has seen the first GOAWAY: now name the last stream
     }
     this.#events.push({ type: "ping", data, ack });
   }
@@ -519,10 +517,15 @@ export class H2Connection {
 
   /**
    * Begins a graceful shutdown (RFC 9113 §6.8): GOAWAY with 2^31 − 1 and a PING; once the PING
-   * is answered, a second GOAWAY names the last stream that will be served.
+   * is answered (or when called again), a second GOAWAY names the last stream that will be served.
    */
   goAway(): void {
-    if (this.#goawayLastId !== null || this.#terminated) return;
+    if (this.#terminated || (this.#goawayLastId !== null && this.#goawayLastId !== MAX_WINDOW)) return;
+    if (this.#goawayLastId === MAX_WINDOW) {
+      this.#goawayLastId = this.#highestStreamId;
+      this.#sender.control.push(goawayFrame(this.#highestStreamId, ERROR_CODE.NO_ERROR));
+      return;
+    }
     this.#goawayLastId = MAX_WINDOW;
     this.#sender.control.push(goawayFrame(MAX_WINDOW, ERROR_CODE.NO_ERROR));
     this.#sender.control.push(pingFrame(SHUTDOWN_PING, false));

@@ -131,6 +131,11 @@ export interface Socket {
   readonly remoteAddress: Address;
   /** The local address. */
   readonly localAddress: Address;
+  /**
+   * The protocol the TLS handshake chose by ALPN (RFC 7301), e.g. `"h2"` or `"http/1.1"`;
+   * `null` or absent for a cleartext connection or a client that offered none.
+   */
+  readonly alpnProtocol?: string | null;
   /** Starts delivering events. Called once; before it, received bytes stay queued in the runtime. */
   start(events: SocketEvents): void;
   /**

@@ -226,7 +226,11 @@ export class HTTPSServer extends HTTPServer {
   keyfile: string | null;
   /** Password of an encrypted key (Python's `password`). */
   password: TLSPassword | null;
-  /** ALPN protocols offered (Python's `alpn_protocols`; default `["http/1.1"]`). */
+  /**
+   * ALPN protocols offered, in order of preference (Python's `alpn_protocols`). Default
+   * `["h2", "http/1.1"]` (Python's: `["http/1.1"]`); `"h2"` is left out while {@link http2} is
+   * `false`.
+   */
   alpnProtocols: string[];
   /**
    * Seconds a client has to complete the TLS handshake, counted from the TCP accept; then the
@@ -265,7 +269,7 @@ export class HTTPSServer extends HTTPServer {
     this.certfile = options.certfile;
     this.keyfile = options.keyfile ?? null;
     this.password = options.password ?? null;
-    this.alpnProtocols = options.alpnProtocols ?? ["http/1.1"];
+    this.alpnProtocols = options.alpnProtocols ?? ["h2", "http/1.1"];
   }
 
   /**
@@ -284,7 +288,7 @@ export class HTTPSServer extends HTTPServer {
       ...options,
       tls: {
         ...chain,
-        alpnProtocols: [...this.alpnProtocols],
+        alpnProtocols: this.alpnProtocols.filter((name) => name !== "h2" || this.http2),
         handshakeTimeoutMs: timeout * 1000,
         onHandshakeError: (remoteAddress, error) => {
           // Called from the runtime's event handlers: an exception here must not end the process.

@@ -7,7 +7,12 @@
 import { pyRepr } from "../http/repr.ts";
 import { type Address, type ListenOptions, type Listener, type Platform, type Socket, type Timer, getPlatform } from "../platform/types.ts";
 import { formatLogDate } from "../python/dates.ts";
+import type { H2ConnectionOptions } from "../h2/settings.ts";
 import { Channel } from "./channel.ts";
+import { type H2Exchange, H2StreamSocket } from "./h2exchange.ts";
+import { H2Session, sessionLimits } from "./h2session.ts";
+import { PrefaceSniffer } from "./sniff.ts";
+import type { ExchangeSource } from "./exchange.ts";
 import {
   type BaseHTTPRequestHandler,
   type HandlerServer,
@@ -112,6 +117,20 @@ export class HTTPServer implements HandlerServer {
    * closes them. Default 5. Not in Python, whose daemon threads are cut off at exit.
    */
   shutdownTimeout = 5;
+  /**
+   * Serve HTTP/2 (RFC 9113) besides HTTP/1.x: over TLS to a client that chooses `h2` by ALPN
+   * ({@link HTTPSServer} offers it first), and on a cleartext port to a connection that opens
+   * with the HTTP/2 preface (prior knowledge, RFC 9113 §3.3). Each stream is a request with a
+   * handler of its own; streams of a connection are served concurrently. `false`: HTTP/1 only,
+   * as Python. Not in Python.
+   */
+  http2 = true;
+  /**
+   * HTTP/2's limits: `maxConcurrentStreams` (100), `initialWindowSize` (65,535 bytes),
+   * `connectionWindowSize` (1 MiB), `maxHeaderListSize` (65,536 bytes), `maxHeaderFields` (100),
+   * and the rate limits against floods (see {@link H2ConnectionOptions}). Not in Python.
+   */
+  http2Limits: H2ConnectionOptions = {};
   /** The runtime this server runs on. */
   readonly platform: Platform;
   /** The handler class instantiated per connection (Python's `RequestHandlerClass`). */
@@ -132,8 +151,12 @@ export class HTTPServer implements HandlerServer {
   #shutdownRequested = false;
   #shutdownWaiters: (() => void)[] = [];
   #closed = false;
-  /** The connections being handled, and their channels. */
+  /** The HTTP/1 connections being handled, and their channels. */
   readonly #channels = new Map<Socket, Channel>();
+  /** The HTTP/2 connections being handled, and their sessions. */
+  readonly #sessions = new Map<Socket, H2Session>();
+  /** The HTTP/2 streams being handled (by their handlers' `request`), and their exchanges. */
+  readonly #streams = new Map<Socket, H2Exchange>();
   #drained: (() => void) | null = null;
   readonly #acceptBurst = new Burst();
   readonly #limitBurst = new Burst();
@@ -210,7 +233,7 @@ export class HTTPServer implements HandlerServer {
       return;
     }
     const cap = this.maxConnections;
-    if (typeof cap === "number" && cap > 0 && this.#channels.size + this.#queue.length >= cap) {
+    if (typeof cap === "number" && cap > 0 && this.#channels.size + this.#sessions.size + this.#queue.length >= cap) {
       socket.destroy();
       if (this.#limitBurst.first(this.platform.now())) this.handleConnectionLimit(socket.remoteAddress);
       return;
@@ -315,16 +338,34 @@ export class HTTPServer implements HandlerServer {
       this.shutdownRequest(socket);
       return;
     }
-    this.#channels.set(socket, new Channel(socket, this.platform, channelLimits(this)));
+    if (this.http2 && socket.alpnProtocol === "h2") this.#startHTTP2(socket, socket, clientAddress);
+    else {
+      // On cleartext, an HTTP/2 preface takes the connection from the channel (which sees it close).
+      const wire =
+        this.http2 && socket.alpnProtocol == null
+          ? new PrefaceSniffer(socket, (h2) => this.#startHTTP2(socket, h2, clientAddress))
+          : socket;
+      this.#channels.set(socket, new Channel(wire, this.platform, channelLimits(this)));
+    }
     await this.processRequest(socket, clientAddress);
+  }
+
+  /** Serves an HTTP/2 connection: each stream goes through {@link processRequest} as a request of its own. */
+  #startHTTP2(request: Socket, socket: Socket, clientAddress: Address): void {
+    const session = new H2Session(socket, this.platform, sessionLimits(this, this.http2Limits), (exchange) => {
+      const stream = new H2StreamSocket(exchange, request);
+      this.#streams.set(stream, exchange);
+      void this.processRequest(stream, clientAddress);
+    });
+    this.#sessions.set(request, session);
   }
 
   /**
    * The channel this server opened for a connection it is handling: the handler reads and
    * writes its exchanges through it (`BaseHTTPRequestHandler.setup`). Not in Python.
    */
-  exchangeFor(request: Socket): Channel | undefined {
-    return this.#channels.get(request);
+  exchangeFor(request: Socket): ExchangeSource | undefined {
+    return this.#streams.get(request) ?? this.#channels.get(request);
   }
 
   /** Return `false` to refuse a connection (Python's `verify_request`). */
@@ -340,7 +381,9 @@ export class HTTPServer implements HandlerServer {
    */
   async processRequest(request: Socket, clientAddress: Address): Promise<void> {
     try {
-      await this.finishRequest(request, clientAddress);
+      if (!this.#sessions.has(request)) await this.finishRequest(request, clientAddress);
+      // An HTTP/2 connection (by ALPN, or by its preface after the channel let go of it).
+      await this.#sessions.get(request)?.done;
     } catch (error) {
       this.handleError(request, clientAddress, error);
     } finally {
@@ -359,14 +402,16 @@ export class HTTPServer implements HandlerServer {
   /** Closes a connection gracefully (Python's `shutdown_request`). */
   shutdownRequest(request: Socket): void {
     this.closeRequest(request);
+    if (this.#streams.delete(request)) return;
     this.#channels.delete(request);
-    if (this.#channels.size === 0 && this.#drained !== null) this.#drained();
+    this.#sessions.delete(request);
+    if (this.#channels.size + this.#sessions.size === 0 && this.#drained !== null) this.#drained();
   }
 
   /** Closes a connection: its channel sends what is queued, then FIN (Python's `close_request`). */
   closeRequest(request: Socket): void {
-    const channel = this.#channels.get(request);
-    if (channel !== undefined) channel.close();
+    const exchange = this.#streams.get(request) ?? this.#sessions.get(request) ?? this.#channels.get(request);
+    if (exchange !== undefined) exchange.close();
     else request.destroy();
   }
 
@@ -429,10 +474,11 @@ export class HTTPServer implements HandlerServer {
       waiter(null);
     }
     for (const channel of this.#channels.values()) channel.stopWhenIdle();
+    for (const session of this.#sessions.values()) session.stopWhenIdle();
     const listener = this.#listener;
     this.#listener = null;
     if (listener !== null) await listener.close();
-    if (this.#channels.size === 0) return;
+    if (this.#channels.size + this.#sessions.size === 0) return;
     await new Promise<void>((resolve) => {
       const timer = this.platform.setTimer(Math.max(0, this.shutdownTimeout) * 1000, () => resolve());
       this.#drained = () => {
@@ -442,6 +488,7 @@ export class HTTPServer implements HandlerServer {
     });
     this.#drained = null;
     for (const channel of this.#channels.values()) channel.abort();
+    for (const session of this.#sessions.values()) session.abort();
   }
 
   /** Closes the server (`await using httpd = new HTTPServer(…)`); Python's `__exit__`. */
