@@ -51,11 +51,17 @@ function asRoot(cmd: string, args: string[]): boolean {
 
 /**
  * Debian's packages the clients of the suite come from, each with a file that shows it is there:
- * Chromium (unless `CHROMIUM_PATH` names another), and Python's `websockets` for Debian's
- * `/usr/bin/python3`.
+ * Chromium (unless `CHROMIUM_PATH` names another); Python's `websockets`, `hyperframe` and `hpack`
+ * for Debian's `/usr/bin/python3`; nghttp2's `nghttp` and `h2load`; curl.
  */
 function debianPackages(): { name: string; file: string }[] {
-  const packages = [{ name: "python3-websockets", file: "/usr/lib/python3/dist-packages/websockets/__init__.py" }];
+  const packages = [
+    { name: "python3-websockets", file: "/usr/lib/python3/dist-packages/websockets/__init__.py" },
+    { name: "python3-hyperframe", file: "/usr/lib/python3/dist-packages/hyperframe/__init__.py" },
+    { name: "python3-hpack", file: "/usr/lib/python3/dist-packages/hpack/__init__.py" },
+    { name: "nghttp2-client", file: "/usr/bin/nghttp" },
+    { name: "curl", file: "/usr/bin/curl" },
+  ];
   if (process.env.CHROMIUM_PATH === undefined) packages.push({ name: "chromium", file: CHROMIUM_DEFAULT });
   return packages;
 }

@@ -68,6 +68,7 @@ export {
   type WebSocketOptions,
 } from "./server/websocket.ts";
 export type { PerMessageDeflateOptions } from "./ws/extensions.ts";
+export type { H2ConnectionOptions } from "./h2/settings.ts";
 export { VERSION } from "./version.ts";
 export {
   serve,

@@ -114,14 +114,19 @@ describe("requests and responses", () => {
     ]);
   });
 
-  it("a response complete before the request's content ends resets the stream with NO_ERROR (§8.1)", () => {
+  it("a response complete before the request's content ends: the client's next DATA, once no handler reads, is answered by RST_STREAM NO_ERROR (§8.1)", () => {
     const client = new TestClient().handshake();
     client.send(client.headers(1, POST, EH));
     client.server.sendHeaders(1, [":status", "413"], true);
     client.read();
+    expect(client.resets(1)).toEqual([]);
+    // While the handler runs, it may still read the request's content.
+    expect(summary(client.send(client.data(1, "more", 0)))).toEqual(["data:1"]);
+    client.server.streamDone(1);
+    expect(summary(client.send(client.data(1, "late", 0)))).toEqual([]);
     expect(client.resets(1)).toEqual([ERROR_CODE.NO_ERROR]);
     // DATA still in flight is ignored, its window given back.
-    expect(summary(client.send(client.data(1, "late")))).toEqual([]);
+    expect(summary(client.send(client.data(1, "later")))).toEqual([]);
     expect(client.resets(1)).toEqual([ERROR_CODE.NO_ERROR]);
   });
 

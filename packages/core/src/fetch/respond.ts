@@ -195,7 +195,9 @@ export async function writeResponse(ctx: Answering, response: Response): Promise
     return finish(ctx, ctx.keepAlive);
   }
   // A stream: the handler's Content-Length, else chunked (HTTP/1.1) or delimited by closing.
-  const framing: Framing = { chunked: length === null && isHTTP11(head), keepAlive: ctx.keepAlive && (length !== null || isHTTP11(head)) };
+  // HTTP/2 ends a body with its stream: chunked only for HTTP/1.1.
+  const chunked = length === null && head.major === 1 && head.minor >= 1;
+  const framing: Framing = { chunked, keepAlive: ctx.keepAlive && (length !== null || isHTTP11(head)) };
   if (length !== null) fields.push("content-length", length);
   else if (framing.chunked) fields.push("transfer-encoding", "chunked");
   sendHead(framing.keepAlive);

@@ -19,7 +19,11 @@ import {
   getPlatform,
 } from "../platform/types.ts";
 import { formatLogDate } from "../python/dates.ts";
+import type { H2ConnectionOptions } from "../h2/settings.ts";
 import { Channel, type ChannelOptions } from "../server/channel.ts";
+import type { ExchangeSource } from "../server/exchange.ts";
+import { H2Session, sessionLimits } from "../server/h2session.ts";
+import { PrefaceSniffer } from "../server/sniff.ts";
 import { escapeControlCharacters } from "../server/handler.ts";
 import { loadCertChain } from "../server/https.ts";
 import { defaultMaxConnections } from "../server/server.ts";
@@ -84,6 +88,13 @@ export interface ServeOptions {
   maxConnections?: number;
   /** Seconds `close()` lets requests in progress finish (default 5). */
   shutdownTimeout?: number;
+  /**
+   * Serve HTTP/2 too (default `true`): by ALPN `h2` over TLS, and to a cleartext connection that
+   * opens with the HTTP/2 preface (prior knowledge). Each stream calls the handler.
+   */
+  http2?: boolean;
+  /** HTTP/2's limits (`maxConcurrentStreams` 100, windows, header list size…), as `HTTPServer.http2Limits`. */
+  http2Limits?: H2ConnectionOptions;
 }
 
 /** A server {@link serve} started. */
@@ -113,7 +124,8 @@ class Server implements FetchServer {
   readonly #options: ServeOptions;
   readonly #platform: Platform;
   readonly #limits: ChannelOptions;
-  readonly #channels = new Set<Channel>();
+  /** The connections: HTTP/1 channels and HTTP/2 sessions. */
+  readonly #channels = new Set<Channel | H2Session>();
   readonly #ready: Promise<FetchServer>;
   readonly #maxConnections: number;
   readonly #scheme: string;
@@ -167,7 +179,7 @@ class Server implements FetchServer {
     const chain = loadCertChain(read, tls.cert, tls.key, tls.passphrase ?? null);
     return {
       ...chain,
-      alpnProtocols: ["http/1.1"],
+      alpnProtocols: this.#options.http2 === false ? ["http/1.1"] : ["h2", "http/1.1"],
       handshakeTimeoutMs: 10_000,
       onHandshakeError: (address, error) => this.#log(address[0], `TLS handshake failed: ${error.message}`),
     };
@@ -204,17 +216,35 @@ class Server implements FetchServer {
       socket.destroy();
       return;
     }
-    const channel = new Channel(socket, this.#platform, this.#limits);
+    const http2 = this.#options.http2 !== false;
+    if (http2 && socket.alpnProtocol === "h2") return this.#http2(socket);
+    // On cleartext, an HTTP/2 preface takes the connection from the channel (which sees it close).
+    const wire = http2 && socket.alpnProtocol == null ? new PrefaceSniffer(socket, (h2) => this.#http2(h2)) : socket;
+    const channel = new Channel(wire, this.#platform, this.#limits);
     this.#channels.add(channel);
     void this.#connection(channel).finally(() => {
-      this.#channels.delete(channel);
       channel.close();
-      if (this.#channels.size === 0) this.#drained?.();
+      this.#forget(channel);
     });
   }
 
+  /** Serves an HTTP/2 connection: each stream's request goes to the handler. */
+  #http2(socket: Socket): void {
+    const limits = sessionLimits(this.#limits, this.#options.http2Limits ?? {});
+    const session = new H2Session(socket, this.#platform, limits, (exchange) => {
+      void this.#connection(exchange).finally(() => exchange.close());
+    });
+    this.#channels.add(session);
+    void session.done.then(() => this.#forget(session));
+  }
+
+  #forget(connection: Channel | H2Session): void {
+    this.#channels.delete(connection);
+    if (this.#channels.size === 0) this.#drained?.();
+  }
+
   /** Answers the requests of one connection, one after another. */
-  async #connection(channel: Channel): Promise<void> {
+  async #connection(channel: ExchangeSource): Promise<void> {
     const prefix = `${this.#scheme}://`;
     for (;;) {
       let head: RequestEvent | ProtocolError | null;
@@ -231,7 +261,7 @@ class Server implements FetchServer {
   }
 
   /** Answers a request the protocol refused (400, 408, 414, 431, 501, 505), then closes. */
-  #refuse(channel: Channel, error: ProtocolError): void {
+  #refuse(channel: ExchangeSource, error: ProtocolError): void {
     if (error.status === 0 || !channel.canRespond) return;
     const body = new TextEncoder().encode(`${error.status} ${error.message}\n`);
     const fields = ["content-type", "text/plain; charset=utf-8", "content-length", String(body.length), "connection", "close"];
@@ -242,7 +272,7 @@ class Server implements FetchServer {
   }
 
   /** Calls the handler for one request and writes its answer; whether the connection goes on. */
-  async #exchange(channel: Channel, head: RequestEvent, prefix: string): Promise<boolean> {
+  async #exchange(channel: ExchangeSource, head: RequestEvent, prefix: string): Promise<boolean> {
     const platform = this.#platform;
     const [host, port] = channel.remoteAddress;
     let authority = "";
@@ -312,7 +342,7 @@ class Server implements FetchServer {
   }
 
   /** A `Host` that cannot be part of a URL: 400 before the handler, as srvx. */
-  #badHost(channel: Channel, head: RequestEvent): boolean {
+  #badHost(channel: ExchangeSource, head: RequestEvent): boolean {
     this.#refuse(
       channel,
       new ProtocolError(400, "BAD_HOST", "Bad Request", "The Host field is not a valid host.", {

@@ -63,7 +63,6 @@ export class H2Connection {
   readonly #glitches: TokenBucket;
   #events: H2Event[] = [];
   #now = 0;
-
   #prefaceReceived = false;
   #settingsReceived = false;
   #header: FrameHeader | null = null;
@@ -77,9 +76,7 @@ export class H2Connection {
   #localInitialWindow = DEFAULT_WINDOW;
   /** The connection's receive window: DEFAULT_WINDOW, then the configured size once announced. */
   readonly #inbound = new ReceiveWindow(DEFAULT_WINDOW);
-
   #peerInitialWindow = DEFAULT_WINDOW;
-
   /** GOAWAY: `null` before any; 2^31 − 1 while a graceful one waits for its PING; then the last stream. */
   #goawayLastId: number | null = null;
   #terminated = false;
@@ -116,9 +113,11 @@ export class H2Connection {
     return this.#terminated;
   }
 
-  /** Streams whose handlers run. */
+  /** Concurrency slots taken (RFC 9113 §5.1.2): open streams, and reset ones whose handler still runs. */
   get activeStreams(): number {
-    return this.#busy.size;
+    let n = this.#busy.size;
+    for (const id of this.#streams.keys()) if (!this.#busy.has(id)) n++;
+    return n;
   }
 
   /** True when nothing is in flight: no open stream, no running handler, nothing to send. */
@@ -256,11 +255,16 @@ export class H2Connection {
     const endStream = (header.flags & FLAG.END_STREAM) !== 0;
     this.#takeConnectionWindow(flowLength);
     const stream = this.#streams.get(id);
+    if (stream?.state === "half-closed-local" && !this.#busy.has(id)) {
+      // Answered, and no handler reads on: the client may stop sending (RFC 9113 §8.1).
+      this.#creditConnection(flowLength);
+      return this.resetStream(id, ERROR_CODE.NO_ERROR);
+    }
     if (stream === undefined || stream.apply("recv-data") === STREAM_CLOSED) {
       this.#creditConnection(flowLength);
       if (stream === undefined && id > this.#highestStreamId)
         throw new ConnectionError(ERROR_CODE.PROTOCOL_ERROR, `DATA on idle stream ${id}`);
-      if (stream === undefined && this.#closed.get(id) === "reset-sent") return;
+      if (stream === undefined && this.#closed.get(id) === "reset-sent") return this.#glitch();
       return this.#streamError(id, ERROR_CODE.STREAM_CLOSED);
     }
     if (!stream.inbound.take(flowLength)) {
@@ -321,7 +325,7 @@ export class H2Connection {
     this.#highestStreamId = id;
     if (this.#goawayLastId !== null && id > this.#goawayLastId) return; // RFC 9113 §6.8: ignored
     if (block.selfDependent) return this.#streamError(id, ERROR_CODE.PROTOCOL_ERROR);
-    if (this.#busy.size >= this.#options.maxConcurrentStreams) return this.#streamError(id, ERROR_CODE.REFUSED_STREAM);
+    if (this.activeStreams >= this.#options.maxConcurrentStreams) return this.#streamError(id, ERROR_CODE.REFUSED_STREAM);
     const head = decoded.oversized ? null : checkRequest(decoded.fields);
     if (typeof head === "string" || (head !== null && block.endStream && head.contentLength > 0)) {
       return this.#streamError(id, ERROR_CODE.PROTOCOL_ERROR);
@@ -552,12 +556,6 @@ export class H2Connection {
     stream.endQueued = true;
     stream.apply("send-end");
     if (stream.state === "closed") this.#forget(stream, "ended");
-    else if (stream.remoteOpen) {
-      // The response is complete before the request: tell the client to stop sending (RFC 9113 §8.1).
-      stream.apply("send-reset");
-      this.#sender.control.push(rstStreamFrame(stream.id, ERROR_CODE.NO_ERROR));
-      this.#forget(stream, "reset-sent");
-    }
   }
 
   // -- Errors and bookkeeping --

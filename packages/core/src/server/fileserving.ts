@@ -353,13 +353,15 @@ function rangeOf(ctx: FileServing, rep: Representation, ctype: string, validator
 /**
  * Finishes a 200 whose body is compressed as it is sent: no `Content-Length` (not known yet). A
  * handler framing its own body sends it chunked when both sides speak HTTP/1.1, else delimited by
- * closing the connection; under a server that frames bodies, that server decides.
+ * closing the connection (by the end of the stream on HTTP/2); under a server that frames
+ * bodies, that server decides.
  */
 function sendCompressed(ctx: FileServing, handle: FileHandle, rep: Representation, common: () => void): ReadableSource {
   const coding = rep.coding!;
   const [major, minor] = protocolVersionNumber(ctx.protocolVersion);
   const [reqMajor, reqMinor] = protocolVersionNumber(ctx.requestVersion);
-  const chunked = ctx.framesBody && (major > 1 || (major === 1 && minor >= 1)) && (reqMajor > 1 || (reqMajor === 1 && reqMinor >= 1));
+  // HTTP/2 delimits every body by the end of its stream: no chunked coding there.
+  const chunked = ctx.framesBody && (major > 1 || (major === 1 && minor >= 1)) && reqMajor === 1 && reqMinor >= 1;
   ctx.sendHeader("Content-Encoding", coding);
   if (chunked) ctx.sendHeader("Transfer-Encoding", "chunked");
   else if (ctx.framesBody) ctx.closeConnection = true;

@@ -58,6 +58,8 @@ export class H2Exchange implements ExchangeSource {
   // -- Request body --
   readonly #chunks: Uint8Array[] = [];
   #ended: readonly string[] | null = null;
+  /** The end of the body was handed out (by `nextBodyEvent`). */
+  #endTaken = false;
   #reset = false;
   #bodyWaiter: (() => void) | null = null;
 
@@ -89,7 +91,10 @@ export class H2Exchange implements ExchangeSource {
     this.#conn = host.connection;
     this.streamId = streamId;
     this.#request = request;
-    if (request instanceof ProtocolError || request.bodyKind === "none") this.#ended = [];
+    if (request instanceof ProtocolError || request.bodyKind === "none") {
+      this.#ended = [];
+      this.#endTaken = true;
+    }
   }
 
   get remoteAddress(): Address {
@@ -114,7 +119,7 @@ export class H2Exchange implements ExchangeSource {
   // -- The request body --
 
   get readingBody(): boolean {
-    return this.#chunks.length > 0 || this.#ended === null;
+    return !this.#endTaken && !this.#reset;
   }
 
   /** DATA received on the stream (a view; the session's connection keeps the bytes). */
@@ -149,7 +154,10 @@ export class H2Exchange implements ExchangeSource {
         this.#host.flushSoon();
         return { type: "data", data: chunk };
       }
-      if (this.#ended !== null) return { type: "end", trailers: this.#ended };
+      if (this.#ended !== null) {
+        this.#endTaken = true;
+        return { type: "end", trailers: this.#ended };
+      }
       if (this.#reset) return { type: "closed" };
       const expiry = await this.#wait((wake) => (this.#bodyWaiter = wake), this.#host.requestTimeoutMs);
       this.#bodyWaiter = null;

@@ -15,6 +15,7 @@ import type { RequestHead } from "../h2/message.ts";
 import { ProtocolError } from "../http/errors.ts";
 import type { RequestEvent } from "../http/events.ts";
 import type { Address, Platform, Socket, Timer } from "../platform/types.ts";
+import type { ChannelOptions } from "./channel.ts";
 import { H2Exchange, type StreamHost } from "./h2exchange.ts";
 
 /** The limits of an HTTP/2 connection: the protocol's, and time limits in milliseconds. */
@@ -31,28 +32,18 @@ export interface H2SessionOptions extends H2ConnectionOptions {
   writeHighWaterMark?: number;
 }
 
-/** The time limits of a server (seconds, `null` or 0 for none), as an HTTP/2 session's options. */
-export interface SessionTimeouts {
-  headersTimeout: number | null;
-  keepAliveTimeout: number | null;
-  requestTimeout: number | null;
-  sendTimeout: number | null;
-}
-
-const ms = (seconds: number | null): number | null => (seconds === null || seconds <= 0 ? null : seconds * 1000);
-
 /**
- * A server's HTTP/2 options: its protocol limits, and its time limits — `headersTimeout` also
- * bounds the wait for the client's preface and first SETTINGS (10 s at most).
+ * An HTTP/2 session's options from a server's: its protocol limits, and the time limits it gives
+ * its HTTP/1 channels — `headersTimeoutMs` also bounds the wait for the client's preface and
+ * first SETTINGS (10 s at most).
  */
-export function sessionLimits(server: SessionTimeouts, limits: H2ConnectionOptions): H2SessionOptions {
-  const headers = ms(server.headersTimeout);
+export function sessionLimits(times: ChannelOptions, limits: H2ConnectionOptions): H2SessionOptions {
   return {
     ...limits,
-    prefaceTimeoutMs: Math.min(headers ?? Infinity, 10_000),
-    keepAliveTimeoutMs: ms(server.keepAliveTimeout),
-    requestTimeoutMs: ms(server.requestTimeout),
-    sendTimeoutMs: ms(server.sendTimeout),
+    prefaceTimeoutMs: Math.min(times.headersTimeoutMs ?? Infinity, 10_000),
+    keepAliveTimeoutMs: times.keepAliveTimeoutMs ?? null,
+    requestTimeoutMs: times.requestTimeoutMs ?? null,
+    sendTimeoutMs: times.sendTimeoutMs ?? null,
   };
 }
 
@@ -187,21 +178,38 @@ export class H2Session implements StreamHost {
     for (const exchange of this.#held) exchange.commitHead();
     this.#held.clear();
     const conn = this.connection;
+    if (conn.terminated) {
+      // A connection error: the GOAWAY goes out even to a client that reads nothing, then FIN.
+      const bytes = conn.dataToSend();
+      if (bytes !== null) this.#socket.write(bytes);
+      return this.#end();
+    }
     while (!this.#congested) {
       const bytes = conn.dataToSend(WRITE_CHUNK);
       if (bytes === null) break;
-      if (!this.#socket.write(bytes)) {
-        // Stop producing and reading until the client takes what was sent.
-        this.#congested = true;
-        this.#socket.pause();
-      }
+      if (!this.#socket.write(bytes)) this.#congest();
     }
     for (const exchange of this.#exchanges.values()) if (exchange.waitingToWrite) exchange.wakeWriters();
-    if (conn.terminated || ((this.#peerGone || conn.closing) && conn.idle)) {
-      if (!conn.wantsToSend) this.#end();
-      return;
-    }
+    if ((this.#peerGone || conn.closing) && conn.idle) return this.#end();
     this.#idleCheck();
+  }
+
+  /**
+   * Stops producing and reading until the client takes what was sent; a client that takes
+   * nothing for `sendTimeout` (60 s when none is set) loses the connection.
+   */
+  #congest(): void {
+    this.#congested = true;
+    this.#socket.pause();
+    let queued = this.#socket.bufferedAmount;
+    const check = () => {
+      if (!this.#congested || this.#closed) return;
+      const now = this.#socket.bufferedAmount;
+      if (now >= queued) return this.#destroy();
+      queued = now; // slow, but taking bytes
+      this.platform.setTimer(this.sendTimeoutMs ?? 60_000, check);
+    };
+    this.platform.setTimer(this.sendTimeoutMs ?? 60_000, check);
   }
 
   /** Holds an exchange's final head until the end of the turn (the session flushes then). */
@@ -261,6 +269,7 @@ export class H2Session implements StreamHost {
   /** Sends FIN after what is queued, then forgets the connection. */
   #end(): void {
     this.#socket.end();
+    this.#socket.resume();
     // Reading goes on a little (frames the client sent before it saw the end), then the socket closes.
     const socket = this.#socket;
     this.platform.setTimer(LINGER_MS, () => socket.destroy());

@@ -50,3 +50,6 @@ export {
   type WebSocketRequest,
 } from "./websocket.ts";
 export { MessageDeflate, type DeflateTuning } from "./wsdeflate.ts";
+export { H2Exchange, H2StreamSocket, type StreamHost } from "./h2exchange.ts";
+export { H2Session, sessionLimits, type H2SessionOptions } from "./h2session.ts";
+export { PrefaceSniffer } from "./sniff.ts";

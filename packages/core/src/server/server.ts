@@ -352,7 +352,7 @@ export class HTTPServer implements HandlerServer {
 
   /** Serves an HTTP/2 connection: each stream goes through {@link processRequest} as a request of its own. */
   #startHTTP2(request: Socket, socket: Socket, clientAddress: Address): void {
-    const session = new H2Session(socket, this.platform, sessionLimits(this, this.http2Limits), (exchange) => {
+    const session = new H2Session(socket, this.platform, sessionLimits(channelLimits(this), this.http2Limits), (exchange) => {
       const stream = new H2StreamSocket(exchange, request);
       this.#streams.set(stream, exchange);
       void this.processRequest(stream, clientAddress);
