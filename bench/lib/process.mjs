@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Server processes still running: killed if the benchmark itself is interrupted. */
@@ -32,14 +33,21 @@ export function rss(pid) {
   }
 }
 
-/** One HTTP/1.1 GET over a fresh connection: resolves with the status code, or rejects. */
-export function probe(port, path, timeoutMs = 2000) {
+/**
+ * One HTTP/1.1 GET over a fresh connection (over TLS with `secure`, the certificate unchecked):
+ * resolves with the status code, or rejects.
+ */
+export function probe(port, path, timeoutMs = 2000, secure = false) {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket = secure
+      ? tlsConnect({ port, host: "127.0.0.1", rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] })
+      : connect(port, "127.0.0.1");
     let got = "";
     const timer = setTimeout(() => socket.destroy(new Error("probe timed out")), timeoutMs);
     socket.setEncoding("latin1");
-    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+    socket.on(secure ? "secureConnect" : "connect", () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`),
+    );
     socket.on("data", (s) => {
       got += s;
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(got);
@@ -54,8 +62,18 @@ export function probe(port, path, timeoutMs = 2000) {
   });
 }
 
+/** Resolves with 200 once a TCP connection to `port` is accepted. */
+function accepts(port) {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("connect", () => (socket.destroy(), resolve(200)));
+    socket.on("error", reject);
+  });
+}
+
 /**
- * Starts a server process. `spec`: `{ name, cmd, args, env?, cwd?, port?, path, quiet? }`. With
+ * Starts a server process. `spec`: `{ name, cmd, args, env?, cwd?, port?, path, quiet?, probe? }`
+ * (`probe`: `"tls"` to probe over TLS, `"tcp"` to wait for the port only). With
  * `port` the server listens there; otherwise it prints `LISTENING <port>` (or `port <n>`) on
  * stdout. `quiet` sends its standard error to /dev/null (servers that log every request); else
  * the last few KiB are kept for error messages. Resolves once `GET path` answers 200.
@@ -98,7 +116,8 @@ export async function startServer(spec) {
     let status = null;
     let why = "";
     try {
-      status = await probe(port, spec.path);
+      // `probe: "tcp"`: a server that speaks no HTTP/1 there (nginx's h2c) is ready once it accepts.
+      status = spec.probe === "tcp" ? await accepts(port) : await probe(port, spec.path, 2000, spec.probe === "tls");
     } catch (error) {
       why = error.message;
     }
