@@ -14,6 +14,7 @@ import { lineContext } from "../http/headreader.ts";
 import type { ResponseHead } from "../http/response.ts";
 import type { Address, Platform, Socket, Timer } from "../platform/types.ts";
 import { BatchedWriter } from "./batching.ts";
+import { DeadlineTimer, readExpiry } from "./deadlines.ts";
 import { ConnectionClosedError, SendTimeoutError, SocketTimeoutError, asError } from "./errors.ts";
 import type { ExchangeSource } from "./exchange.ts";
 import { BODY_WAIT, HEAD_WAIT, NO_WAIT, RAW_WAIT, TimeLimits } from "./timelimits.ts";
@@ -84,9 +85,7 @@ export class Channel implements ExchangeSource {
 
   /** Ends the read wait when its deadline passes. */
   #readExpire: ((expiry: ReadExpiry) => void) | null = null;
-  #timer: Timer | null = null;
-  #timerAt = Infinity;
-  readonly #onTimer = () => this.#checkDeadlines();
+  readonly #timer: DeadlineTimer;
 
   /** Bytes received after a protocol switch and not read yet; `null` until the switch. */
   #raw: Uint8Array[] | null = null;
@@ -114,6 +113,7 @@ export class Channel implements ExchangeSource {
       platform.now(),
     );
     this.#limits.pythonMs = options.timeoutMs ?? null;
+    this.#timer = new DeadlineTimer(platform, () => this.#checkDeadlines());
     socket.start({
       data: (chunk) => {
         if (this.#discard) return;
@@ -142,7 +142,7 @@ export class Channel implements ExchangeSource {
         this.#closed = true;
         this.#conn.receiveEOF();
         this.#lingerTimer?.cancel();
-        this.#cancelTimer();
+        this.#timer.cancel();
         this.#wake();
         this.#rejectDrain(new ConnectionClosedError());
         const listeners = [...this.#closeListeners];
@@ -406,60 +406,25 @@ export class Channel implements ExchangeSource {
 
   // -- Time limits --
 
-  /** What the read wait ends with at its deadline (see {@link ChannelOptions}). */
-  #readExpiry(): ReadExpiry {
-    const limits = this.#limits;
-    switch (limits.readExpiry(this.#conn.headStarted)) {
-      case "python":
-        return new SocketTimeoutError();
-      case "body": {
-        const request = this.#conn.request;
-        return new ProtocolError(
-          408,
-          "BODY_TIMEOUT",
-          "Request Timeout",
-          `The request body stalled for more than ${limits.seconds("requestMs")} s.`,
-          request === null ? undefined : lineContext(request),
-        );
-      }
-      case "head":
-        return new ProtocolError(
-          408,
-          "HEADERS_TIMEOUT",
-          "Request Timeout",
-          `The request head did not arrive within ${limits.seconds("headersMs")} s.`,
-          this.#conn.pendingLine,
-        );
-      default:
-        // Nothing of a next request came: close without an answer.
-        return null;
-    }
-  }
-
   /** Arms the connection's timer for `at` unless it is armed for that or earlier already. */
   #schedule(at: number): void {
-    if (at === Infinity || this.#closed || at >= this.#timerAt) return;
-    this.#timer?.cancel();
-    this.#timerAt = at;
-    this.#timer = this.#platform.setTimer(Math.max(0, at - this.#platform.now()), this.#onTimer);
-  }
-
-  #cancelTimer(): void {
-    this.#timer?.cancel();
-    this.#timer = null;
-    this.#timerAt = Infinity;
+    if (!this.#closed) this.#timer.schedule(at);
   }
 
   /** The timer fired: end whichever wait is past its deadline, re-arm for the rest. */
   #checkDeadlines(): void {
-    this.#timer = null;
-    this.#timerAt = Infinity;
     if (this.#closed) return;
     const now = this.#platform.now();
     const limits = this.#limits;
     if (limits.readDeadline() <= now) {
       const expire = this.#readExpire!;
-      const expiry = this.#readExpiry();
+      const request = this.#conn.request;
+      const expiry = readExpiry(
+        limits,
+        this.#conn.headStarted,
+        request === null ? undefined : lineContext(request),
+        this.#conn.pendingLine,
+      );
       this.#dataWaiter = null;
       this.#endReadWait();
       // The state machine learns of it, so that the 408 may be sent and nothing read after.
@@ -607,7 +572,7 @@ export class Channel implements ExchangeSource {
     if (this.#closing) return;
     this.#closing = true;
     this.#discard = true;
-    this.#cancelTimer();
+    this.#timer.cancel();
     this.#rejectDrain(new ConnectionClosedError("connection closed by the server"));
     if (this.#closed) {
       this.#out.drop();
@@ -639,7 +604,7 @@ export class Channel implements ExchangeSource {
   #destroy(): void {
     this.#lingerTimer?.cancel();
     this.#lingerTimer = null;
-    this.#cancelTimer();
+    this.#timer.cancel();
     this.socket.destroy();
   }
 }
