@@ -7,7 +7,7 @@
  */
 
 import { ConnectionError, ERROR_CODE, FLAG, readUint31, type FrameHeader } from "./frames.ts";
-import { join } from "./sender.ts";
+import { concatBytes } from "../http/chars.ts";
 
 /**
  * A frame's payload without its padding.
@@ -81,6 +81,6 @@ export class FieldBlockReader {
     }
     if ((header.flags & FLAG.END_HEADERS) === 0) return null;
     this.#pending = null;
-    return { ...pending.head, bytes: join(pending.fragments, pending.size) };
+    return { ...pending.head, bytes: concatBytes(pending.fragments, pending.size) };
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { latin1Decode } from "../http/chars.ts";
 import { huffmanDecode, huffmanEncode, huffmanLength } from "./huffman.ts";
 
 /** The static table (RFC 7541 Appendix A), index 1 first. */
@@ -194,7 +195,7 @@ export class HpackDecoder {
       if (length > block.length - pos) throw new CompressionError("string longer than the block");
       const bytes = block.subarray(pos, pos + length);
       pos += length;
-      if (!huffman) return latin1(bytes);
+      if (!huffman) return latin1Decode(bytes);
       const text = huffmanDecode(bytes);
       if (text === null) throw new CompressionError("invalid Huffman code");
       return text;
@@ -240,14 +241,6 @@ export class HpackDecoder {
     }
     return { fields: oversized ? [] : fields, oversized };
   }
-}
-
-function latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (let i = 0; i < bytes.length; i += 4096) {
-    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
-  }
-  return text;
 }
 
 /** Fields whose values change from response to response: indexing them would only churn the table. */

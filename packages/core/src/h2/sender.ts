@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_WINDOW, FLAG, FRAME, FRAME_HEADER_SIZE, MIN_MAX_FRAME_SIZE, headersFrames, writeFrameHeader } from "./frames.ts";
+import { concatBytes } from "../http/chars.ts";
 import { HpackEncoder } from "./hpack.ts";
 import type { Stream } from "./stream.ts";
 
@@ -59,7 +60,7 @@ export class Sender {
     for (const chunk of out) size += chunk.length;
     size = this.#schedule(out, size, maxBytes, onEnd);
     if (out.length === 0) return null;
-    return out.length === 1 ? out[0] : join(out, size);
+    return out.length === 1 ? out[0] : concatBytes(out, size);
   }
 
   #schedule(out: Uint8Array[], size: number, maxBytes: number, onEnd: (stream: Stream) => void): number {
@@ -104,15 +105,4 @@ export class Sender {
     if (stream.queued === 0) return stream.endQueued;
     return stream.sendWindow > 0 && this.window > 0;
   }
-}
-
-/** The chunks as one array. */
-export function join(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
