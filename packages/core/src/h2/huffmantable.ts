@@ -4,8 +4,8 @@
  * @module
  */
 
-/** The code of each symbol, right-aligned. */
 // prettier-ignore
+/** The code of each symbol, right-aligned. */
 export const HUFFMAN_CODES: Uint32Array = Uint32Array.of(
   0x1ff8, 0x7fffd8, 0xfffffe2, 0xfffffe3, 0xfffffe4, 0xfffffe5, 0xfffffe6, 0xfffffe7,
   0xfffffe8, 0xffffea, 0x3ffffffc, 0xfffffe9, 0xfffffea, 0x3ffffffd, 0xfffffeb, 0xfffffec,
@@ -42,8 +42,8 @@ export const HUFFMAN_CODES: Uint32Array = Uint32Array.of(
   0x3fffffff,
 );
 
-/** The length in bits of each symbol's code (5–30). */
 // prettier-ignore
+/** The length in bits of each symbol's code (5–30). */
 export const HUFFMAN_LENGTHS: Uint8Array = Uint8Array.of(
   13, 23, 28, 28, 28, 28, 28, 28, 28, 24, 30, 28, 28, 30, 28, 28,
   28, 28, 28, 28, 28, 28, 30, 28, 28, 28, 28, 28, 28, 28, 28, 28,

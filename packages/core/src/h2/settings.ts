@@ -29,15 +29,17 @@ export interface H2ConnectionOptions {
   maxHeaderFields?: number;
   /** The most CONTINUATION frames after one HEADERS (beyond: ENHANCE_YOUR_CALM). Default 16. */
   maxContinuationFrames?: number;
-  /** RST_STREAM frames received: burst and per-second refill (rapid reset). Default 1,000 and 33. */
+  /** RST_STREAM frames received at once (rapid reset, CVE-2023-44487). Default 1,000. */
   resetBurst?: number;
+  /** RST_STREAM frames received per second, once the burst is spent. Default 33. */
   resetRate?: number;
   /**
    * Frames and faults that cost the server without carrying a request forward (PING, SETTINGS,
-   * PRIORITY, unknown frames, empty DATA, refused streams, the server's stream errors): burst
-   * and per-second refill. Default 10,000 and 330.
+   * PRIORITY, unknown frames, empty DATA, refused streams, the server's stream errors) at once.
+   * Default 10,000.
    */
   glitchBurst?: number;
+  /** Such frames and faults per second, once the burst is spent. Default 330. */
   glitchRate?: number;
 }
 

@@ -63,10 +63,12 @@ export class ClosedStreams {
 
   constructor(readonly limit = 1024) {}
 
+  /** How the stream closed, or `undefined` when it is not remembered (never opened, or forgotten). */
   get(streamId: number): ClosedHow | undefined {
     return this.#how.get(streamId);
   }
 
+  /** Records how a stream closed, forgetting the oldest beyond the limit. */
   remember(streamId: number, how: ClosedHow): void {
     this.#how.set(streamId, how);
     if (this.#how.size > this.limit) this.#how.delete(this.#how.keys().next().value as number);

@@ -36,6 +36,7 @@ export class DeadlineTimer {
     this.#timer = this.#platform.setTimer(Math.max(0, at - this.#platform.now()), this.#onTimer);
   }
 
+  /** Disarms the timer. */
   cancel(): void {
     this.#timer?.cancel();
     this.#timer = null;
