@@ -203,6 +203,8 @@ for (const rt of runtimes()) {
         expect([chunked.body.toString(), chunked.headers["transfer-encoding"]]).toEqual(["first second third", undefined]);
         const raw = await request(session, { ":path": "/rawhead" });
         expect([raw.headers["x-raw"], raw.headers["content-type"], raw.body.toString()]).toEqual(["yes", "text/plain", "raw body\n"]);
+        const tail = await request(session, { ":path": "/rawtail" });
+        expect([tail.headers["x-raw"], tail.body.toString()]).toEqual(["tail", "no empty line"]);
         expect((await request(session, { ":path": "/boom" })).status).toBe(500);
         // A handler that answers nothing, or less than its Content-Length: the stream is reset.
         expect(await resetCode(session, { ":path": "/empty" })).toBe(http2.constants.NGHTTP2_INTERNAL_ERROR);
@@ -244,6 +246,25 @@ for (const rt of runtimes()) {
         let checksum = 0;
         for (const byte of body) checksum = (checksum * 31 + byte) % 1_000_000_007;
         expect(seen).toMatchObject({ length: body.length, checksum });
+      } finally {
+        session.close();
+      }
+    });
+
+    test("request content no handler reads gives its window back: 40 unread 60 KB bodies on one connection", async () => {
+      const session = connect(clear, false);
+      const errors: Error[] = [];
+      session.on("error", (error: Error) => errors.push(error));
+      try {
+        // The body arrives while the handler waits, and is never read: 2.4 MB against a 1 MiB window.
+        for (let i = 0; i < 40; i++) {
+          const answer = await request(session, { ":method": "POST", ":path": "/slow?ms=20" }, BIG.subarray(0, 60_000));
+          expect(answer.status).toBe(200);
+        }
+        // The connection's window is whole again: a body the handler reads gets through.
+        const echo = await request(session, { ":method": "PUT", ":path": "/echo" }, BIG.subarray(0, 100_000));
+        expect(JSON.parse(echo.body.toString())).toMatchObject({ length: 100_000 });
+        expect(errors).toEqual([]);
       } finally {
         session.close();
       }

@@ -122,12 +122,17 @@ for (const rt of runtimes()) {
     });
     afterAll(() => srv?.stop());
 
-    test("curl --cacert (root CA only: the server sends the intermediate from its chain file) by name and by IP", async () => {
+    test("curl --cacert (root CA only: the server sends the intermediate from its chain file) by name and by IP, over h2 and HTTP/1.1", async () => {
       for (const host of ["localhost", "127.0.0.1"]) {
-        const { code, stdout, stderr } = await curl(["--cacert", pki.ca, "-d", "over tls", `https://${host}:${srv.port}/curl`]);
-        expect(code, stderr).toBe(0);
-        const echoed = json(stdout);
-        expect([echoed.command, echoed.path, echoed.body, echoed.requestVersion]).toEqual(["POST", "/curl", "over tls", "HTTP/1.1"]);
+        for (const [flag, version] of [
+          ["--http2", "HTTP/2.0"],
+          ["--http1.1", "HTTP/1.1"],
+        ]) {
+          const { code, stdout, stderr } = await curl(["--cacert", pki.ca, flag, "-d", "over tls", `https://${host}:${srv.port}/curl`]);
+          expect(code, stderr).toBe(0);
+          const echoed = json(stdout);
+          expect([echoed.command, echoed.path, echoed.body, echoed.requestVersion]).toEqual(["POST", "/curl", "over tls", version]);
+        }
       }
     });
 
@@ -145,7 +150,7 @@ for (const rt of runtimes()) {
       expect((await tlsGet(srv.port, "/after")).status).toBe(200);
     });
 
-    test("openssl s_client -alpn http/1.1 negotiates http/1.1; without ALPN there is none; h2 alone is refused (RFC 7301)", async () => {
+    test("openssl s_client: -alpn h2 and -alpn http/1.1 negotiate them; without ALPN there is none; a protocol not offered is refused (RFC 7301)", async () => {
       const sClient = (alpn: string[]) =>
         run("openssl", ["s_client", "-connect", `127.0.0.1:${srv.port}`, "-servername", "localhost", "-CAfile", pki.ca, ...alpn], {
           input: "",
@@ -156,10 +161,12 @@ for (const rt of runtimes()) {
       const none = await sClient([]);
       expect(none.stdout.toString()).toMatch(/^No ALPN negotiated$/m);
       const h2 = await sClient(["-alpn", "h2"]);
-      expect(h2.stdout.toString() + h2.stderr).toMatch(/no application protocol/);
-      // The node client sees the same.
+      expect(h2.stdout.toString()).toMatch(/^ALPN protocol: h2$/m);
+      const spdy = await sClient(["-alpn", "spdy/3.1"]);
+      expect(spdy.stdout.toString() + spdy.stderr).toMatch(/no application protocol/);
+      // The node client sees the same: h2 first.
       const session = await openTLS(srv.port, pki.ca, { ALPNProtocols: ["h2", "http/1.1"] });
-      expect(session.tls.alpnProtocol).toBe("http/1.1");
+      expect(session.tls.alpnProtocol).toBe("h2");
       session.close();
     });
 

@@ -173,7 +173,7 @@ export class ReceiveWindow {
   /** @param size the window's size in bytes: all of it is available at first. */
   constructor(
     public size: number,
-    public available = size,
+    public available: number = size,
   ) {}
 
   /** Takes `n` bytes received: `false` (nothing taken) when they exceed the window. */

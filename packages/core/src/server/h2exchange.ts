@@ -128,6 +128,13 @@ export class H2Exchange implements ExchangeSource {
     this.#wakeBody();
   }
 
+  /** Forgets the request content the handler did not read; returns its size in bytes. */
+  dropUnread(): number {
+    let n = 0;
+    for (const chunk of this.#chunks.splice(0)) n += chunk.length;
+    return n;
+  }
+
   /** The client ended the stream, with trailers or none. */
   pushEnd(trailers: readonly string[]): void {
     this.#ended = trailers;
@@ -213,7 +220,10 @@ export class H2Exchange implements ExchangeSource {
     const fields = head.fields;
     for (let i = 0; i < fields.length; i += 2) this.#addField(fields[i], fields[i + 1]);
     if (head.complete) this.#endHead();
-    else this.#rawHead = [];
+    else {
+      this.#rawHead = [];
+      this.#rawHeadBytes = 0;
+    }
   }
 
   #addField(name: string, value: string): void {
@@ -383,7 +393,12 @@ export class H2Exchange implements ExchangeSource {
    */
   finishResponse(): boolean {
     if (this.#finished || this.#closed) return false;
-    if (this.#rawHead !== null) this.#endHead();
+    if (this.#rawHead !== null) {
+      // Raw header lines without the empty line after them: what is left of them is body.
+      const rest = concatBytes(this.#rawHead, this.#rawHeadBytes);
+      this.#endHead();
+      if (rest.length > 0) this.writeBodyNow(rest);
+    }
     if (this.#heldHead === null && !this.#finalSent) return false;
     this.#finished = true;
     if (this.#broken || (this.#remaining > 0 && !this.#noBody) || (this.#dechunk !== null && !this.#dechunk.done)) {

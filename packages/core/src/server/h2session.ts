@@ -221,6 +221,8 @@ export class H2Session implements StreamHost {
     this.#held.delete(exchange);
     exchange.commitHead();
     this.#exchanges.delete(exchange.streamId);
+    // Content nobody read goes back to the connection's window.
+    this.connection.acknowledgeReceivedData(exchange.streamId, exchange.dropUnread());
     this.connection.streamDone(exchange.streamId);
     this.flushSoon();
   }
