@@ -4,7 +4,7 @@
 // ours on each runtime against node:http2 (nghttp2 in C) on Node and nginx (`listen … http2`,
 // one worker), measured in the same run; then HTTP/1.1 with wrk on the same cleartext port with
 // HTTP/2 on and off (the preface check must cost nothing). Ratios are medians of per-round ratios.
-// Usage: node bench/http2.mjs [--runtime=node,bun,deno] [--rounds=3] [--duration=5]
+// Usage: node bench/http2.mjs [--runtime=node,bun,deno] [--rounds=3] [--duration=5] [--http1=no]
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,8 +100,10 @@ http {
 function load(url) {
   const r = spawnSync(h2load, ["-t1", "-c10", "-m10", "-D", String(duration), "--warm-up-time=1", url], { encoding: "utf8" });
   const m = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(r.stdout);
-  const failed = /requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed/.exec(r.stdout);
-  if (m === null || failed === null || failed[1] !== "0") throw new Error(`h2load ${url}: ${r.stdout}\n${r.stderr}`);
+  const counts = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(r.stdout);
+  if (m === null || counts === null || counts[1] === "0" || counts[2] !== "0" || counts[3] !== "0") {
+    throw new Error(`h2load ${url}: ${r.stdout}\n${r.stderr}`);
+  }
   return Number(m[1]);
 }
 
@@ -171,23 +173,25 @@ for (const tls of [true, false]) {
   out.push("");
 }
 
-out.push(
-  "### HTTP/1.1 on the cleartext port, HTTP/2 on and off (wrk -t1 -c10)",
-  "",
-  "| case | http2 on | http2 off | on / off |",
-  "| --- | ---: | ---: | ---: |",
-);
-for (const runtime of runtimes) {
-  const [on, off] = await measure(
-    [ours(runtime, false), { ...ours(runtime, false, ["--no-http2"]), name: `ours (${runtime}, no h2)` }],
-    PATHS,
-    "http",
-    wrk,
+if (args.http1 !== "no") {
+  out.push(
+    "### HTTP/1.1 on the cleartext port, HTTP/2 on and off (wrk -t1 -c10)",
+    "",
+    "| case | http2 on | http2 off | on / off |",
+    "| --- | ---: | ---: | ---: |",
   );
-  for (const path of PATHS) {
-    const a = on.byPath.get(path);
-    const b = off.byPath.get(path);
-    out.push(`| ${runtime} ${path} | ${fmt(median(a))} | ${fmt(median(b))} | ${median(a.map((v, i) => v / b[i])).toFixed(2)}× |`);
+  for (const runtime of runtimes) {
+    const [on, off] = await measure(
+      [ours(runtime, false), { ...ours(runtime, false, ["--no-http2"]), name: `ours (${runtime}, no h2)` }],
+      PATHS,
+      "http",
+      wrk,
+    );
+    for (const path of PATHS) {
+      const a = on.byPath.get(path);
+      const b = off.byPath.get(path);
+      out.push(`| ${runtime} ${path} | ${fmt(median(a))} | ${fmt(median(b))} | ${median(a.map((v, i) => v / b[i])).toFixed(2)}× |`);
+    }
   }
 }
 console.log(out.join("\n"));
