@@ -13,6 +13,7 @@
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import * as zlib from "node:zlib";
+import { type ServerFrame, parseServerFrame } from "./websocket.js";
 
 /** Autobahn's seconds are multiplied by this. */
 export const TIME_SCALE = Number(process.env.AUTOBAHN_TIME_SCALE ?? 0.3);
@@ -391,41 +392,6 @@ function buildFrame(options: SendFrameOptions): Buffer {
   const body = Buffer.from(payload);
   for (let i = 0; i < body.length; i++) body[i] ^= mask[i & 3];
   return Buffer.concat([frameHead(options.opcode, options.fin ?? true, options.rsv ?? 0, body.length), mask, body]);
-}
-
-interface ServerFrame {
-  fin: boolean;
-  rsv: number;
-  opcode: number;
-  masked: boolean;
-  payload: Buffer;
-  size: number;
-}
-
-function parseServerFrame(buf: Buffer): ServerFrame | null {
-  if (buf.length < 2) return null;
-  let length = buf[1] & 0x7f;
-  let at = 2;
-  if (length === 126) {
-    if (buf.length < 4) return null;
-    length = buf.readUInt16BE(2);
-    at = 4;
-  } else if (length === 127) {
-    if (buf.length < 10) return null;
-    length = Number(buf.readBigUInt64BE(2));
-    at = 10;
-  }
-  const masked = (buf[1] & 0x80) !== 0;
-  if (masked) at += 4;
-  if (buf.length < at + length) return null;
-  return {
-    fin: (buf[0] & 0x80) !== 0,
-    rsv: (buf[0] >> 4) & 7,
-    opcode: buf[0] & 0x0f,
-    masked,
-    payload: buf.subarray(at, at + length),
-    size: at + length,
-  };
 }
 
 function same(a: Observed[], b: Observed[]): boolean {

@@ -93,33 +93,37 @@ export interface ServerFrame {
   reason?: string;
 }
 
+/** The frame at the start of `buf` (server frames are not masked; a mask is skipped), or `null` until whole. */
+export function parseServerFrame(buf: Buffer): (ServerFrame & { size: number }) | null {
+  if (buf.length < 2) return null;
+  let length = buf[1] & 0x7f;
+  let at = 2;
+  if (length === 126) {
+    if (buf.length < 4) return null;
+    length = buf.readUInt16BE(2);
+    at = 4;
+  } else if (length === 127) {
+    if (buf.length < 10) return null;
+    length = Number(buf.readBigUInt64BE(2));
+    at = 10;
+  }
+  const masked = (buf[1] & 0x80) !== 0;
+  if (masked) at += 4;
+  if (buf.length < at + length) return null;
+  return {
+    fin: (buf[0] & 0x80) !== 0,
+    rsv: (buf[0] >> 4) & 7,
+    opcode: buf[0] & 0x0f,
+    masked,
+    payload: buf.subarray(at, at + length),
+    size: at + length,
+  };
+}
+
 /** Reads the next whole frame the server sent. */
 export async function readFrame(session: RawSession, timeoutMs = 5000): Promise<ServerFrame> {
-  const raw = await session.take((buf) => {
-    if (buf.length < 2) return null;
-    let length = buf[1] & 0x7f;
-    let at = 2;
-    if (length === 126) {
-      if (buf.length < 4) return null;
-      length = buf.readUInt16BE(2);
-      at = 4;
-    } else if (length === 127) {
-      if (buf.length < 10) return null;
-      length = Number(buf.readBigUInt64BE(2));
-      at = 10;
-    }
-    if (buf[1] & 0x80) at += 4;
-    return buf.length >= at + length ? at + length : null;
-  }, timeoutMs);
-  const b1 = raw[1] & 0x7f;
-  const at = b1 === 126 ? 4 : b1 === 127 ? 10 : 2;
-  const frame: ServerFrame = {
-    fin: (raw[0] & 0x80) !== 0,
-    rsv: (raw[0] >> 4) & 7,
-    opcode: raw[0] & 0x0f,
-    masked: (raw[1] & 0x80) !== 0,
-    payload: raw.subarray(at),
-  };
+  const raw = await session.take((buf) => parseServerFrame(buf)?.size ?? null, timeoutMs);
+  const { size: _, ...frame } = parseServerFrame(raw)!;
   if (frame.opcode === OP.CLOSE) {
     frame.code = frame.payload.length >= 2 ? frame.payload.readUInt16BE(0) : 1005;
     frame.reason = frame.payload.subarray(2).toString("utf8");

@@ -247,7 +247,8 @@ export class H2Session implements StreamHost {
     if (this.#closed) return;
     this.connection.goAway();
     // The final GOAWAY follows the PING's answer, or this long after (Go's drain time).
-    this.#arm(GOAWAY_GRACE_MS, () => {
+    this.platform.setTimer(GOAWAY_GRACE_MS, () => {
+      if (this.#closed) return;
       this.connection.goAway();
       this.flushSoon();
     });
