@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, SERVERS } from "./lib/paths.mjs";
 import { freePort, startServer } from "./lib/process.mjs";
 import { ensureBuild, ensureTools, runtimeBinaries, which } from "./lib/setup.mjs";
@@ -118,28 +119,44 @@ function wrk(url) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
-/** Measures each of `specs` on `paths`, `rounds` times in rotating order; medians of req/s. */
+/** Crashed peer processes, restarted between measurements (named in the report). */
+const crashes = new Map();
+
+/**
+ * Measures each of `specs` on `paths`, `rounds` times in rotating order; medians of req/s. A
+ * server that died (node:http2 segfaults in `respondWithFile` some time after h2load closes its
+ * connections) is restarted and measured again, once, and counted in `crashes`.
+ */
 async function measure(specs, paths, scheme, measureOne = load) {
-  const servers = [];
-  for (const spec of specs) servers.push(await startServer(spec));
-  const results = new Map(servers.map((s) => [s, new Map(paths.map((p) => [p, []]))]));
+  const slots = [];
+  for (const spec of specs) slots.push({ spec, server: await startServer(spec), byPath: new Map(paths.map((p) => [p, []])) });
   try {
     for (let r = 0; r < rounds; r++) {
-      const order = servers.map((_, i) => servers[(i + r) % servers.length]);
+      const order = slots.map((_, i) => slots[(i + r) % slots.length]);
       for (const path of paths) {
-        for (const server of order) {
-          log(`${scheme} ${server.name} ${path} round ${r + 1}`);
-          results
-            .get(server)
-            .get(path)
-            .push(measureOne(`${scheme}://127.0.0.1:${server.port}${path}`));
+        for (const slot of order) {
+          log(`${scheme} ${slot.spec.name} ${path} round ${r + 1}`);
+          const url = () => `${scheme}://127.0.0.1:${slot.server.port}${path}`;
+          let result;
+          try {
+            if (slot.server.exit() !== null) throw new Error("exited");
+            result = measureOne(url());
+          } catch (error) {
+            await sleep(200);
+            if (slot.server.exit() === null) throw error;
+            const key = `${slot.spec.name} (exit ${slot.server.exit()})`;
+            crashes.set(key, (crashes.get(key) ?? 0) + 1);
+            slot.server = await startServer(slot.spec);
+            result = measureOne(url());
+          }
+          slot.byPath.get(path).push(result);
         }
       }
     }
   } finally {
-    for (const server of servers) await server.stop();
+    for (const slot of slots) await slot.server.stop();
   }
-  return servers.map((s) => ({ name: s.name, byPath: results.get(s) }));
+  return slots.map((s) => ({ name: s.spec.name, byPath: s.byPath }));
 }
 
 const out = [`## HTTP/2 — ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`, ""];
@@ -193,5 +210,8 @@ if (args.http1 !== "no") {
       out.push(`| ${runtime} ${path} | ${fmt(median(a))} | ${fmt(median(b))} | ${median(a.map((v, i) => v / b[i])).toFixed(2)}× |`);
     }
   }
+}
+if (crashes.size > 0) {
+  out.push(`Restarted after crashing: ${[...crashes].map(([name, n]) => `${name} ${n}×`).join(", ")}.`, "");
 }
 console.log(out.join("\n"));

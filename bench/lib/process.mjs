@@ -133,6 +133,8 @@ export async function startServer(spec) {
     pid: child.pid,
     url: (path) => `http://127.0.0.1:${port}${path}`,
     stderr: () => err,
+    /** The exit code or signal once the process has ended, else `null`. */
+    exit: () => child.exitCode ?? child.signalCode,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
