@@ -60,13 +60,13 @@ export {
 export { HTTPServer, ThreadingHTTPServer, ThreadingMixIn, type ServerClass, type ThreadingServer } from "./server/server.ts";
 export { SimpleHTTPRequestHandler, type SimpleHTTPRequestHandlerOptions } from "./server/simple.ts";
 export { BytesIO, FileSource, type ReadableSource } from "./server/sources.ts";
+export { ServerWebSocket, type WebSocketOptions } from "./server/websocket.ts";
 export {
-  ServerWebSocket,
+  WebSocketEventTarget,
   type WebSocketCloseEvent,
   type WebSocketListener,
   type WebSocketListenerOptions,
-  type WebSocketOptions,
-} from "./server/websocket.ts";
+} from "./server/wsevents.ts";
 export type { PerMessageDeflateOptions } from "./ws/extensions.ts";
 export type { H2ConnectionOptions } from "./h2/settings.ts";
 export { VERSION } from "./version.ts";

@@ -39,16 +39,8 @@ export { listDirectory, sendFile, sendHead, statOrNull, translatePath, type File
 export { BytesIO, ChunkedSource, CompressedSource, FileSource, MultipartSource, type ReadableSource } from "./sources.ts";
 export { COMPRESS_MIN_BYTES, ON_THE_FLY, PRECOMPRESSED, entityTag, isCompressible } from "./representation.ts";
 export { CGIHTTPRequestHandler, warnCGIDeprecated } from "./cgi.ts";
-export {
-  ServerWebSocket,
-  openWebSocket,
-  type RawStream,
-  type WebSocketCloseEvent,
-  type WebSocketListener,
-  type WebSocketListenerOptions,
-  type WebSocketOptions,
-  type WebSocketRequest,
-} from "./websocket.ts";
+export { ServerWebSocket, openWebSocket, type RawStream, type WebSocketOptions, type WebSocketRequest } from "./websocket.ts";
+export { WebSocketEventTarget, type WebSocketCloseEvent, type WebSocketListener, type WebSocketListenerOptions } from "./wsevents.ts";
 export { MessageDeflate, type DeflateTuning } from "./wsdeflate.ts";
 export { H2Exchange, H2StreamSocket, type StreamHost } from "./h2exchange.ts";
 export { H2Session, sessionLimits, type H2SessionOptions } from "./h2session.ts";

@@ -15,6 +15,7 @@ import { type AcceptedHandshake, type HandshakeOptions, checkHandshake, handshak
 import { isValidUtf8 } from "../ws/utf8.ts";
 import type { Exchange } from "./exchange.ts";
 import { MessageDeflate } from "./wsdeflate.ts";
+import { CloseEventClass, WebSocketEventTarget } from "./wsevents.ts";
 
 /** Settings of a server's WebSocket (the handshake's, and the connection's limits). */
 export interface WebSocketOptions extends HandshakeOptions {
@@ -49,53 +50,6 @@ const JOIN_BYTES = 64 * 1024;
 /** How long the closing handshake may take once our close frame is sent, in milliseconds. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
-const globals = globalThis as unknown as {
-  CloseEvent?: new (type: string, init: { code: number; reason: string; wasClean: boolean }) => Event;
-};
-
-/** The `close` event (WHATWG HTML's `CloseEvent`), for runtimes without a global one (Node < 23). */
-class CloseEventPolyfill extends Event {
-  readonly code: number;
-  readonly reason: string;
-  readonly wasClean: boolean;
-  constructor(type: string, init: { code: number; reason: string; wasClean: boolean }) {
-    super(type);
-    this.code = init.code;
-    this.reason = init.reason;
-    this.wasClean = init.wasClean;
-  }
-}
-
-const CloseEventClass = globals.CloseEvent ?? CloseEventPolyfill;
-
-/** A listener of {@link ServerWebSocket}'s events: a function, or an object with `handleEvent` (the DOM's `EventListenerOrEventListenerObject`). */
-export type WebSocketListener =
-  | ((event: Event) => void)
-  | {
-      /** Called with each event. */
-      handleEvent(event: Event): void;
-    };
-
-/** The options of `addEventListener` (the DOM's `AddEventListenerOptions`). */
-export interface WebSocketListenerOptions {
-  capture?: boolean;
-  once?: boolean;
-  passive?: boolean;
-  signal?: AbortSignal;
-}
-
-/** The `close` event's fields (WHATWG HTML's `CloseEvent`). */
-export interface WebSocketCloseEvent extends Event {
-  /** The close code the peer sent (1005 when none), or 1006 when the connection ended without one. */
-  readonly code: number;
-  readonly reason: string;
-  /** The closing handshake completed. */
-  readonly wasClean: boolean;
-}
-
-type Listener = WebSocketListener;
-type Wrapped = (event: Event) => void;
-
 /**
  * A WebSocket on the server side of a connection (RFC 6455) with the WHATWG `WebSocket`
  * interface: `readyState`, `url`, `protocol`, `extensions`, `binaryType` (`"blob"` by default,
@@ -109,7 +63,7 @@ type Wrapped = (event: Event) => void;
  * exception thrown by a listener is logged and the connection goes on. When the server closes,
  * open sockets are closed with 1001 (going away).
  */
-export class ServerWebSocket extends EventTarget {
+export class ServerWebSocket extends WebSocketEventTarget {
   /** The connection is not open yet. */
   static readonly CONNECTING = 0;
   /** The connection is open: messages can be sent and received. */
@@ -145,7 +99,6 @@ export class ServerWebSocket extends EventTarget {
   readonly #maxPayload: number;
   readonly #idleMs: number;
   readonly #backpressureLimit: number;
-  readonly #reportError: (error: unknown) => void;
   #stream: RawStream | null = null;
   #settle!: () => void;
   /** Bytes of messages accepted by `send` and not yet framed (Blobs read, compression). */
@@ -159,8 +112,6 @@ export class ServerWebSocket extends EventTarget {
   #timer: Timer | null = null;
   #lastReceived = 0;
   #pinged = false;
-  readonly #handlers = new Map<string, Listener | null>();
-  readonly #wrapped = new WeakMap<object, Map<string, Wrapped>>();
 
   /**
    * Made by `upgradeWebSocket()`; the socket is `CONNECTING` until {@link accept} gives it its
@@ -174,7 +125,7 @@ export class ServerWebSocket extends EventTarget {
     platform: Platform,
     reportError: (error: unknown) => void,
   ) {
-    super();
+    super(reportError);
     this.url = url;
     this.protocol = handshake.protocol;
     this.extensions = handshake.extensions;
@@ -182,7 +133,6 @@ export class ServerWebSocket extends EventTarget {
     this.#maxPayload = options.maxPayload ?? 16 * 1024 * 1024;
     this.#idleMs = (options.idleTimeout ?? 120) * 1000;
     this.#backpressureLimit = options.backpressureLimit ?? 16 * 1024 * 1024;
-    this.#reportError = reportError;
     this.#conn = new WebSocketConnection({ maxPayload: this.#maxPayload, compression: handshake.deflate !== null });
     const tuning = typeof options.perMessageDeflate === "object" ? options.perMessageDeflate : {};
     this.#deflate =
@@ -386,7 +336,7 @@ export class ServerWebSocket extends EventTarget {
 
   /** More than `backpressureLimit` bytes wait: the client does not read; drop it. */
   #overflow(): void {
-    this.#reportError(new Error(`WebSocket dropped: more than ${this.#backpressureLimit} bytes waiting for the client to read them`));
+    this.reportError(new Error(`WebSocket dropped: more than ${this.#backpressureLimit} bytes waiting for the client to read them`));
     this.#drop();
   }
 
@@ -463,88 +413,6 @@ export class ServerWebSocket extends EventTarget {
     if (error) this.dispatchEvent(new Event("error"));
     this.dispatchEvent(new CloseEventClass("close", { code, reason, wasClean }));
     this.#settle();
-  }
-
-  // -- Events --
-
-  /**
-   * Adds a listener (EventTarget's); an exception it throws is logged, and the connection goes
-   * on (a runtime would otherwise report it as uncaught and may end the process).
-   */
-  override addEventListener(type: string, listener: Listener | null, options?: WebSocketListenerOptions | boolean): void {
-    if (listener === null) return;
-    const capture = typeof options === "boolean" ? options : (options?.capture ?? false);
-    let byType = this.#wrapped.get(listener);
-    if (byType === undefined) this.#wrapped.set(listener, (byType = new Map<string, Wrapped>()));
-    const key = `${type}:${capture}`;
-    let wrapper = byType.get(key);
-    if (wrapper === undefined) {
-      wrapper = (event: Event) => {
-        try {
-          if (typeof listener === "function") listener.call(this, event);
-          else listener.handleEvent(event);
-        } catch (error) {
-          this.#reportError(error);
-        }
-      };
-      byType.set(key, wrapper);
-    }
-    super.addEventListener(type, wrapper, options);
-  }
-
-  /** Removes a listener added with {@link addEventListener}. */
-  override removeEventListener(type: string, listener: Listener | null, options?: { capture?: boolean } | boolean): void {
-    if (listener === null) return;
-    const capture = typeof options === "boolean" ? options : (options?.capture ?? false);
-    const wrapper = this.#wrapped.get(listener)?.get(`${type}:${capture}`);
-    if (wrapper !== undefined) super.removeEventListener(type, wrapper, options);
-  }
-
-  #handler(type: string): Listener | null {
-    return this.#handlers.get(type) ?? null;
-  }
-
-  #setHandler(type: string, handler: unknown): void {
-    if (!this.#handlers.has(type)) {
-      this.addEventListener(type, (event: Event) => {
-        const current = this.#handlers.get(type);
-        if (typeof current === "function") current.call(this, event);
-      });
-    }
-    this.#handlers.set(type, typeof handler === "function" ? (handler as Listener) : null);
-  }
-
-  /** The `open` event handler. */
-  get onopen(): ((this: ServerWebSocket, event: Event) => void) | null {
-    return this.#handler("open") as never;
-  }
-  /** Sets the `open` event handler (`null` removes it). */
-  set onopen(handler: ((this: ServerWebSocket, event: Event) => void) | null) {
-    this.#setHandler("open", handler);
-  }
-  /** The `message` event handler (a `MessageEvent`: `data` is a string, `Blob` or `ArrayBuffer`). */
-  get onmessage(): ((this: ServerWebSocket, event: MessageEvent) => void) | null {
-    return this.#handler("message") as never;
-  }
-  /** Sets the `message` event handler (`null` removes it). */
-  set onmessage(handler: ((this: ServerWebSocket, event: MessageEvent) => void) | null) {
-    this.#setHandler("message", handler);
-  }
-  /** The `error` event handler (the connection failed: a protocol error, a dropped client). */
-  get onerror(): ((this: ServerWebSocket, event: Event) => void) | null {
-    return this.#handler("error") as never;
-  }
-  /** Sets the `error` event handler (`null` removes it). */
-  set onerror(handler: ((this: ServerWebSocket, event: Event) => void) | null) {
-    this.#setHandler("error", handler);
-  }
-  /** The `close` event handler (a `CloseEvent`: `code`, `reason`, `wasClean`). */
-  get onclose(): ((this: ServerWebSocket, event: WebSocketCloseEvent) => void) | null {
-    return this.#handler("close") as never;
-  }
-  /** Sets the `close` event handler (`null` removes it). */
-  set onclose(handler: ((this: ServerWebSocket, event: WebSocketCloseEvent) => void) | null) {
-    this.#setHandler("close", handler);
   }
 }
 
