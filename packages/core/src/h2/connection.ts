@@ -11,7 +11,7 @@
  * @module
  */
 
-import { ByteQueue } from "../ws/frames.ts";
+import { ByteQueue } from "../http/bytequeue.ts";
 import type { H2Event } from "./events.ts";
 import {
   ConnectionError,

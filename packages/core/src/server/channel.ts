@@ -7,10 +7,10 @@
  * @module
  */
 
+import { ByteQueue } from "../http/bytequeue.ts";
 import { type ConnectionLimits, ServerConnection } from "../http/connection.ts";
 import { LocalProtocolError, ProtocolError } from "../http/errors.ts";
 import { type ConnectionEvent, NEED_DATA, type RequestEvent } from "../http/events.ts";
-import { lineContext } from "../http/headreader.ts";
 import type { ResponseHead } from "../http/response.ts";
 import type { Address, Platform, Socket, Timer } from "../platform/types.ts";
 import { BatchedWriter } from "./batching.ts";
@@ -88,8 +88,7 @@ export class Channel implements ExchangeSource {
   readonly #timer: DeadlineTimer;
 
   /** Bytes received after a protocol switch and not read yet; `null` until the switch. */
-  #raw: Uint8Array[] | null = null;
-  #rawBytes = 0;
+  #raw: ByteQueue | null = null;
   /** Told when the server closes while the connection carries another protocol. */
   #onStop: (() => void) | null = null;
 
@@ -119,16 +118,13 @@ export class Channel implements ExchangeSource {
         if (this.#discard) return;
         const raw = this.#raw;
         if (raw === null) this.#conn.receiveData(chunk);
-        else {
-          raw.push(chunk);
-          this.#rawBytes += chunk.length;
-        }
+        else raw.push(chunk);
         if (this.#limits.wait !== NO_WAIT) this.#limits.received(this.#platform.now());
         const waiter = this.#dataWaiter;
         if (waiter !== null) {
           this.#dataWaiter = null;
           waiter();
-        } else if (!this.#paused && (raw === null ? this.#conn.bufferedBytes : this.#rawBytes) > this.#highWater) {
+        } else if (!this.#paused && (raw === null ? this.#conn.bufferedBytes : raw.length) > this.#highWater) {
           this.#paused = true;
           socket.pause();
         }
@@ -370,9 +366,7 @@ export class Channel implements ExchangeSource {
       if (this.#closed || this.#conn.eofReceived) return null;
       await this.#bytesArrive(RAW_WAIT);
     }
-    const chunk = raw.shift()!;
-    this.#rawBytes -= chunk.length;
-    return chunk;
+    return raw.takeView(raw.length);
   }
 
   #resumeReading(): void {
@@ -418,13 +412,7 @@ export class Channel implements ExchangeSource {
     const limits = this.#limits;
     if (limits.readDeadline() <= now) {
       const expire = this.#readExpire!;
-      const request = this.#conn.request;
-      const expiry = readExpiry(
-        limits,
-        this.#conn.headStarted,
-        request === null ? undefined : lineContext(request),
-        this.#conn.pendingLine,
-      );
+      const expiry = readExpiry(limits, this.#conn);
       this.#dataWaiter = null;
       this.#endReadWait();
       // The state machine learns of it, so that the 408 may be sent and nothing read after.
@@ -453,9 +441,8 @@ export class Channel implements ExchangeSource {
     const bytes = this.#conn.sendHead(head);
     if (!this.#closed && !this.#closing) this.#out.queue(bytes);
     if (this.#raw === null && this.#conn.ourState === "SWITCHED_PROTOCOL") {
-      const { data } = this.#conn.trailingData;
-      this.#raw = data.length > 0 ? [data] : [];
-      this.#rawBytes = data.length;
+      this.#raw = new ByteQueue();
+      this.#raw.push(this.#conn.trailingData.data);
     }
   }
 
@@ -581,10 +568,7 @@ export class Channel implements ExchangeSource {
     }
     this.#out.flush();
     this.socket.end();
-    if (this.#paused) {
-      this.#paused = false;
-      this.socket.resume();
-    }
+    this.#resumeReading();
     if (this.#conn.eofReceived) {
       this.#destroy();
       return;

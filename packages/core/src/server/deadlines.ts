@@ -5,7 +5,9 @@
  * @module
  */
 
-import { ProtocolError, type RequestLineContext } from "../http/errors.ts";
+import type { ServerConnection } from "../http/connection.ts";
+import { ProtocolError } from "../http/errors.ts";
+import { lineContext } from "../http/headreader.ts";
 import type { Platform, Timer } from "../platform/types.ts";
 import { SocketTimeoutError } from "./errors.ts";
 import type { TimeLimits } from "./timelimits.ts";
@@ -47,16 +49,14 @@ export class DeadlineTimer {
 /**
  * What a read wait ends with at its deadline: `SocketTimeoutError` (Python's `timeout`), a `408`
  * for a stalled body or a late head, or `null` (nothing of a next request came: close silently).
- * @param headStarted whether a byte of the next request head came.
- * @param request the request line of the request whose body is read, if any.
- * @param pendingLine what came of the request line waited for.
+ * @param conn the connection read from: whether a byte of the next request head came, the
+ *   request whose body is read, what came of the request line waited for.
  */
 export function readExpiry(
   limits: TimeLimits,
-  headStarted: boolean,
-  request: RequestLineContext | undefined,
-  pendingLine: RequestLineContext | undefined,
+  conn: Pick<ServerConnection, "headStarted" | "request" | "pendingLine">,
 ): SocketTimeoutError | ProtocolError | null {
+  const { headStarted, request } = conn;
   switch (limits.readExpiry(headStarted)) {
     case "python":
       return new SocketTimeoutError();
@@ -66,7 +66,7 @@ export function readExpiry(
         "BODY_TIMEOUT",
         "Request Timeout",
         `The request body stalled for more than ${limits.seconds("requestMs")} s.`,
-        request,
+        request === null ? undefined : lineContext(request),
       );
     case "head":
       return new ProtocolError(
@@ -74,7 +74,7 @@ export function readExpiry(
         "HEADERS_TIMEOUT",
         "Request Timeout",
         `The request head did not arrive within ${limits.seconds("headersMs")} s.`,
-        pendingLine,
+        conn.pendingLine,
       );
     default:
       return null;

@@ -25,7 +25,8 @@
 
 import { LocalProtocolError } from "../http/errors.ts";
 import { concatBytes, utf8Decode, utf8Encode } from "../http/chars.ts";
-import { ByteQueue, MAX_CONTROL_PAYLOAD, OPCODE, type FrameHeader, applyMask, encodeFrameHeader, readFrameHeader } from "./frames.ts";
+import { ByteQueue } from "../http/bytequeue.ts";
+import { MAX_CONTROL_PAYLOAD, OPCODE, type FrameHeader, applyMask, encodeFrameHeader, readFrameHeader } from "./frames.ts";
 import { Utf8Validator, isValidUtf8 } from "./utf8.ts";
 
 /** Close codes of RFC 6455 §7.4.1 used here. */

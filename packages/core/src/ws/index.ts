@@ -26,7 +26,8 @@ export {
   type PerMessageDeflateOptions,
   type PerMessageDeflateParams,
 } from "./extensions.ts";
-export { ByteQueue, MAX_CONTROL_PAYLOAD, OPCODE, applyMask, encodeFrameHeader, readFrameHeader, type FrameHeader } from "./frames.ts";
+export { ByteQueue } from "../http/bytequeue.ts";
+export { MAX_CONTROL_PAYLOAD, OPCODE, applyMask, encodeFrameHeader, readFrameHeader, type FrameHeader } from "./frames.ts";
 export {
   WEBSOCKET_GUID,
   acceptValue,
