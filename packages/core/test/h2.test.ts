@@ -479,6 +479,7 @@ describe("limits against the known attacks (RFC 9113 §10.5)", () => {
     const block = Uint8Array.from([...get, ...new Uint8Array(20).fill(0xbe)]);
     const events = client.send(raw(FRAME.HEADERS, EH | ES, 3, block));
     expect(summary(events)).toEqual(["request-too-large:3", "end:3"]);
+    expect(events[0]).toMatchObject({ method: "GET", target: "/" });
     expect(client.goaway()).toBeNull();
     // More than 100 fields too.
     const many = client.send(client.headers(5, [...GET, ...Array.from({ length: 101 }, (_, i) => [`x-${i}`, "v"]).flat()]));

@@ -184,6 +184,15 @@ describe("the decoder's refusals and limits", () => {
     expect(decoder.decode(hex("be"), 65536, 100).fields).toEqual(["a", value]);
   });
 
+  it("an oversized block keeps the pseudo-header fields decoded before the limit (for the 431's log line)", () => {
+    const decoder = new HpackDecoder();
+    // :method GET, :path /, then 101 × :scheme http (a regular field after them ends the prefix).
+    const block = Uint8Array.from([0x82, 0x84, 0x40, 0x01, 0x61, 0x01, 0x62, ...new Uint8Array(101).fill(0x86)]);
+    const result = decoder.decode(block, 65536, 100);
+    expect(result.oversized).toBe(true);
+    expect(result.fields).toEqual([":method", "GET", ":path", "/"]);
+  });
+
   it("more fields than allowed make the block oversized", () => {
     const block = new Uint8Array(101).fill(0x82);
     expect(new HpackDecoder().decode(block, 65536, 100).oversized).toBe(true);

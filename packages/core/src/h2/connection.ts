@@ -37,7 +37,7 @@ import {
 } from "./frames.ts";
 import { CompressionError, HpackDecoder } from "./hpack.ts";
 import { FieldBlockReader, unpad, type FieldBlock } from "./fieldblocks.ts";
-import { checkRequest, checkTrailers } from "./message.ts";
+import { checkRequest, checkTrailers, requestLineOf } from "./message.ts";
 import { Sender } from "./sender.ts";
 import { H2_DEFAULTS, readSettings, serverSettings, type H2ConnectionOptions } from "./settings.ts";
 import { ClosedStreams, ReceiveWindow, STREAM_CLOSED, Stream, TokenBucket, type ClosedHow } from "./stream.ts";
@@ -337,7 +337,7 @@ export class H2Connection {
     this.#busy.add(id);
     this.#events.push(
       head === null
-        ? { type: "request-too-large", streamId: id, endStream: block.endStream }
+        ? { type: "request-too-large", streamId: id, endStream: block.endStream, ...requestLineOf(decoded.fields) }
         : { type: "request", streamId: id, head, endStream: block.endStream },
     );
     if (block.endStream) this.#remoteEnd(created, EMPTY_FIELDS);

@@ -23,6 +23,10 @@ export interface RequestTooLarge {
   readonly type: "request-too-large";
   readonly streamId: number;
   readonly endStream: boolean;
+  /** `:method`, when it came before the limit was passed; else `null`. */
+  readonly method: string | null;
+  /** `:path` (`:authority` for CONNECT), when it came before the limit was passed; else `null`. */
+  readonly target: string | null;
 }
 
 /**

@@ -139,7 +139,11 @@ class DynamicTable {
 
 /** A decoded field block. */
 export interface DecodedBlock {
-  /** Field lines, flat `[name, value, …]`; empty when {@link oversized}. */
+  /**
+   * Field lines, flat `[name, value, …]`; when {@link oversized}, only the pseudo-header fields
+   * decoded before the limit (they come first, RFC 9113 §8.3), so that the `431` can be logged
+   * with its request line.
+   */
   readonly fields: string[];
   /**
    * The block decodes to more than the limits allow (bytes counted as `name + value + 32` per
@@ -212,7 +216,9 @@ export class HpackDecoder {
       listSize += name.length + value.length + ENTRY_OVERHEAD;
       if (listSize > maxListSize || fields.length >= 2 * maxFields) {
         oversized = true;
-        fields.length = 0;
+        let pseudo = 0;
+        while (pseudo < fields.length && fields[pseudo].startsWith(":")) pseudo += 2;
+        fields.length = pseudo;
         return;
       }
       fields.push(name, value);
@@ -239,7 +245,7 @@ export class HpackDecoder {
       }
       first = false;
     }
-    return { fields: oversized ? [] : fields, oversized };
+    return { fields, oversized };
   }
 }
 

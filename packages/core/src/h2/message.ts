@@ -132,3 +132,16 @@ export function checkTrailers(block: readonly string[]): string | null {
   }
   return null;
 }
+
+/**
+ * `:method` and the request-target (`:path`, or `:authority` for CONNECT, RFC 9113 §8.3.1 and
+ * §8.5) among `fields`, each `null` when missing: what a refused field block can be logged with.
+ */
+export function requestLineOf(fields: readonly string[]): { method: string | null; target: string | null } {
+  const pseudo = (name: string) => {
+    for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+    return null;
+  };
+  const method = pseudo(":method");
+  return { method, target: pseudo(method === "CONNECT" ? ":authority" : ":path") };
+}

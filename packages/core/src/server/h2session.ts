@@ -130,11 +130,15 @@ export class H2Session implements StreamHost {
     switch (event.type) {
       case "request":
         return this.#open(event.streamId, requestEvent(event.head, event.endStream));
-      case "request-too-large":
+      case "request-too-large": {
+        // Logged with its request line when the pseudo-header fields came before the limit.
+        const { method, target } = event;
+        const line = method === null || target === null ? undefined : { text: `${method} ${target} HTTP/2.0`, method, version: "HTTP/2.0" };
         return this.#open(
           event.streamId,
-          new ProtocolError(431, "FIELDS_TOO_LARGE", "Request Header Fields Too Large", "The request's field section is too large."),
+          new ProtocolError(431, "FIELDS_TOO_LARGE", "Request Header Fields Too Large", "The request's field section is too large.", line),
         );
+      }
       case "data":
         return this.#exchanges.get(event.streamId)?.pushData(event.data);
       case "end":
